@@ -22,7 +22,7 @@ from sim.schedule import Event, build_events, build_rebellion, make_calendar
 from sim.signals import Signals, SurvivalParameters, compute_signals
 
 DEFAULT_POPULATION: dict[str, Any] = {
-    "defaults": {"threshold": 0.5},
+    "defaults": {},
     "tribes": {"everyone": {"home_region": "nation"}},
     "roles": {"official": {"count": 100}},
     "named": {},

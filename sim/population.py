@@ -31,6 +31,17 @@ PARAMETERS: dict[str, tuple[float, float, bool, str]] = {
     "preparation_time": (0.0, INF, True, "k_i, steps needed to move family and money out"),
     "rank_weight": (0.0, INF, False, "how loudly a defection is heard"),
 }
+#: used where neither the population's defaults, a role, a tribe nor a name set a value
+#: (configs/config.yaml's population.defaults mirrors these; a test checks it)
+BUILTIN_DEFAULTS: dict[str, float] = {
+    "disaffection": 0.0,
+    "privileges": 0.0,
+    "exposure": 0.0,
+    "amnesty_trust": 0.0,
+    "threshold": 0.5,
+    "preparation_time": 0,
+    "rank_weight": 1.0,
+}
 
 #: distributions and their keys; the "positional" ones assign values by position in a role
 DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
@@ -265,7 +276,7 @@ def build_population(
     tribes: Mapping = population["tribes"]
     roles: Mapping = population["roles"]
     named: Mapping = population.get("named") or {}
-    defaults: Mapping = population.get("defaults") or {}
+    defaults: Mapping = BUILTIN_DEFAULTS | dict(population.get("defaults") or {})
     role_names, tribe_names = list(roles), list(tribes)
     region_names = list(regions)
 
@@ -299,7 +310,7 @@ def build_population(
         for role in roles.values():
             idx = np.arange(start, start + role["count"])
             start += role["count"]
-            values[idx] = draw(role.get(param, defaults.get(param, 0)), len(idx), rng, param)
+            values[idx] = draw(role.get(param, defaults[param]), len(idx), rng, param)
             for t, tribe in enumerate(tribes.values()):
                 if param in tribe:
                     cell = idx[tribe_arr[idx] == t]
@@ -307,9 +318,7 @@ def build_population(
         for j, entry in enumerate(named.values()):
             spec = entry.get(
                 param,
-                tribes[entry["tribe"]].get(
-                    param, roles[entry["role"]].get(param, defaults.get(param, 0))
-                ),
+                tribes[entry["tribe"]].get(param, roles[entry["role"]].get(param, defaults[param])),
             )
             values[n_unnamed + j] = draw(spec, 1, rng, param)[0]
         params[param] = values

@@ -8,8 +8,8 @@ Events come from the config's ``events`` list and, optionally, from an events fi
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import itertools
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path

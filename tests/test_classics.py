@@ -1,0 +1,111 @@
+"""The classic threshold results, reproduced exactly through the scenarios' configs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.runner import simulate
+from tests.conftest import make_config
+
+
+def final_defected(*overrides: str) -> int:
+    return simulate(make_config(*overrides)).signals.n_defected
+
+
+def test_granovetter_riot_everyone_joins():
+    assert final_defected("scenario=granovetter_riot") == 100
+
+
+def test_granovetter_riot_with_threshold_one_moved_to_two_stops_at_the_instigator():
+    assert final_defected("scenario=granovetter_riot_variant") == 1
+
+
+@pytest.mark.parametrize(("sd", "below", "above"), [(0.12, None, 0.1), (0.125, 0.9, None)])
+def test_granovetter_normal_thresholds_jump_across_the_critical_spread(sd, below, above):
+    """Mean 0.25, deterministic mid-quantile thresholds, N = 10,000: the critical spread
+    is about 0.1222 (the mean-field map x -> Phi((x - 0.25) / sd) loses its low fixed
+    point there), so 0.12 stays below 0.1 and 0.125 goes above 0.9."""
+    model = simulate(
+        make_config(
+            "scenario=granovetter_normal",
+            f"population.roles.official.threshold.sd={sd}",
+            "steps=60",
+        )
+    )
+    share = model.signals.share_defected
+    rows = model.timeseries()
+    assert rows[-1]["share_defected"] == rows[-2]["share_defected"], "not at equilibrium yet"
+    if above is not None:
+        assert share < above
+    if below is not None:
+        assert share > below
+
+
+def test_kuran_ten_only_the_first_speaks_out():
+    model = simulate(make_config("scenario=kuran_ten"))
+    assert model.signals.share_defected == pytest.approx(0.1)
+
+
+def test_kuran_ten_with_one_twenty_lowered_to_ten_goes_to_ninety_percent():
+    model = simulate(make_config("scenario=kuran_ten_lowered"))
+    assert model.signals.share_defected == pytest.approx(0.9)
+
+
+def granovetter_trajectory(thresholds: np.ndarray, steps: int) -> list[int]:
+    """Granovetter (1978) directly: x_{t+1} = #{i : T_i <= x_t}, x as a share of N."""
+    n, counts = len(thresholds), [0]
+    for _ in range(steps):
+        counts.append(int(np.sum(thresholds <= counts[-1] / n)))
+    return counts
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_with_only_the_peer_term_the_model_is_exactly_granovetters(seed):
+    """Everything off but the peer term, zero preparation, complete graph: the number
+    defected at every step equals the direct threshold iteration, for random thresholds."""
+    cfg = make_config(
+        "scenario=granovetter_normal",
+        "population.roles.official.count=500",
+        "population.roles.official.threshold={dist: normal, mean: 0.2, sd: 0.12}",
+        f"seed={seed}",
+        "steps=40",
+    )
+    model = simulate(cfg)
+    thresholds = np.array([o.threshold for o in model.officials])
+    got = [row["n_defected"] for row in model.timeseries()]
+    assert got == granovetter_trajectory(thresholds, 40)
+    assert len(set(got)) > 4, "the cascade should take several steps, or the test is trivial"
+
+
+def test_the_reduction_holds_with_every_other_attribute_present_but_switched_off():
+    """The Syria population has privileges, exposure, amnesty trust, tribes, ranks and
+    rebellion; with their weights at 0, no preparation and a complete graph, its
+    trajectory is still Granovetter's."""
+    weights = [
+        "disaffection_weight",
+        "tribal_pressure_weight",
+        "danger_weight",
+        "retribution_weight",
+        "defector_credit",
+        "late_defector_contempt",
+        "privilege_weight",
+        "defector_punishment",
+    ]
+    roles = make_config()["population"]["roles"]
+    cfg = make_config(
+        *[f"model.{w}=0" for w in weights],
+        "model.peer_weight=1",
+        "network.kind=complete",
+        "events_file=null",
+        *[f"population.roles.{r}.preparation_time=0" for r in roles],
+        "+population.named.republican_guard_general.preparation_time=0",
+        "+population.named.ambassador_to_iraq.preparation_time=0",
+        *[f"population.roles.{r}.threshold={{dist: normal, mean: 0.15, sd: 0.1}}" for r in roles],
+        "steps=30",
+    )
+    model = simulate(cfg)
+    thresholds = np.array([o.threshold for o in model.officials])
+    got = [row["n_defected"] for row in model.timeseries()]
+    assert got == granovetter_trajectory(thresholds, 30)
+    assert len(set(got)) > 3

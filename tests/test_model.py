@@ -1,0 +1,227 @@
+"""Mechanics of the model against exact answers and closed forms."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.agents import State
+from sim.model import DefectionModel
+from sim.network import from_pairs, random_pairs, ties_network, unrank_pairs
+from sim.population import build_population, largest_remainder
+
+
+def population(count: int, **params) -> dict:
+    return {
+        "defaults": {},
+        "tribes": {"everyone": {"home_region": "nation"}},
+        "roles": {"official": {"count": count, **params}},
+    }
+
+
+def run(model: DefectionModel, steps: int) -> DefectionModel:
+    for _ in range(steps):
+        model.step()
+    return model
+
+
+# --- preparation, detection, escape --------------------------------------------------------
+def test_preparation_takes_k_steps_and_is_caught_with_the_closed_form_probability():
+    """k = 3 steps of preparation with q = 0.2 per step: P(arrested) = 1 - 0.8**3 = 0.488.
+    N = 20,000 officials; tolerance 4 binomial standard deviations (0.014)."""
+    n, k, q = 20_000, 3, 0.2
+    m = DefectionModel(
+        population=population(n, threshold=-1.0, preparation_time=k),
+        detection_probability=q,
+        seed=11,
+    )
+    run(m, k + 2)
+    arrested = np.mean([o.state is State.ARRESTED for o in m.officials])
+    expected = 1 - (1 - q) ** k
+    assert arrested == pytest.approx(expected, abs=4 * math.sqrt(expected * (1 - expected) / n))
+    # decided at step 0, preparing from step 1, three draws, public at step k + 1
+    assert {o.defection_step for o in m.officials if o.state is State.DEFECTED} == {k + 1}
+
+
+def test_zero_preparation_defects_at_the_next_step_and_is_never_caught():
+    m = run(DefectionModel(population=population(50, threshold=-1.0), detection_probability=1.0), 1)
+    assert all(o.state is State.DEFECTED and o.defection_step == 1 for o in m.officials)
+
+
+def test_arrested_officials_escape_with_the_closed_form_probability():
+    """Everyone is caught at the first preparing step (q = 1); then each escapes with
+    e = 0.1 per step: after s steps under arrest, 0.9**s are still held."""
+    n, e, s = 20_000, 0.1, 5
+    m = DefectionModel(
+        population=population(n, threshold=-1.0, preparation_time=1),
+        detection_probability=1.0,
+        escape_probability=e,
+        seed=5,
+    )
+    run(m, 2)
+    assert all(o.state is State.ARRESTED for o in m.officials)
+    run(m, s)
+    held = np.mean([o.state is State.ARRESTED for o in m.officials])
+    expected = (1 - e) ** s
+    assert held == pytest.approx(expected, abs=4 * math.sqrt(expected * (1 - expected) / n))
+    escaped = [o for o in m.officials if o.state is State.DEFECTED]
+    assert escaped and all(3 <= o.defection_step <= 2 + s for o in escaped)
+
+
+def test_preparing_officials_are_invisible_to_the_others():
+    """Official 0 decides at once but needs 4 steps; official 1 needs one visible defector.
+    Official 1 starts only after official 0's defection becomes public."""
+    pop = population(
+        2,
+        threshold={"dist": "values", "values": [-1.0, 0.5]},
+        preparation_time={"dist": "values", "values": [4, 0]},
+    )
+    m = run(DefectionModel(population=pop, disaffection_weight=0.0), 8)
+    first, second = m.officials
+    assert first.defection_step == 5  # decided at 0, preparing at 1..4, public at 5
+    assert second.defection_step == 6
+    rows = m.timeseries()
+    assert [r["n_preparing"] for r in rows[:6]] == [0, 1, 1, 1, 1, 0]
+
+
+def test_the_uniform_draws_do_not_depend_on_who_is_preparing():
+    """One draw per official per step whatever the states: the generator's state after t
+    steps is the same for a quiet run and a busy one with the same seed."""
+    quiet = run(DefectionModel(population=population(30, threshold=5.0), seed=3), 4)
+    busy = run(
+        DefectionModel(population=population(30, threshold=-1.0, preparation_time=3), seed=3), 4
+    )
+    assert quiet.rng.random() == busy.rng.random()
+
+
+# --- events ---------------------------------------------------------------------------------
+def named_population() -> dict:
+    pop = population(20, threshold=5.0, rank_weight=1.0)
+    pop["named"] = {"chief": {"role": "official", "tribe": "everyone", "rank_weight": 4.0}}
+    return pop
+
+
+def test_scheduled_defection_with_a_call_to_follow():
+    events = [{"kind": "defection", "step": 3, "official": "chief", "broadcast_multiplier": 2.0}]
+    m = DefectionModel(
+        population=named_population(), events=events, survival_defection_sensitivity=2.0
+    )
+    run(m, 2)
+    chief = m.officials[-1]
+    assert chief.state is State.LOYAL and m.signals.survival == pytest.approx(0.9)
+    run(m, 1)
+    assert chief.state is State.DEFECTED and chief.defection_step == 3
+    assert chief.rank_weight == 8.0
+    d = 8.0 / (20 + 8.0)  # rank-weighted share defected
+    expected = 1 / (1 + math.exp(-(math.log(9) - 2.0 * d)))
+    assert m.signals.survival == pytest.approx(expected)
+    assert m.event_log[-1]["scheduled"] and m.event_log[-1]["to"] == "defected"
+
+
+def test_scheduled_arrest_then_flight():
+    events = [
+        {"kind": "arrest", "step": 1, "official": "chief"},
+        {"kind": "defection", "step": 4, "official": "chief"},
+    ]
+    m = DefectionModel(population=named_population(), events=events)
+    run(m, 1)
+    assert m.officials[-1].state is State.ARRESTED and m.signals.n_arrested == 1
+    run(m, 3)
+    assert m.officials[-1].state is State.DEFECTED and m.signals.n_arrested == 0
+
+
+def test_shocks_move_rebellion_and_survival():
+    events = [
+        {"kind": "rebellion_shock", "step": 2, "region": "nation", "size": 0.3},
+        {"kind": "survival_shock", "step": 2, "size": -1.0},
+    ]
+    m = run(DefectionModel(population=named_population(), events=events), 2)
+    assert m.signals.rebellion[0] == pytest.approx(0.3)
+    assert m.signals.survival == pytest.approx(1 / (1 + math.exp(-(math.log(9) - 1.0))))
+
+
+def test_the_tribe_share_is_rank_weighted_and_excludes_oneself():
+    pop = {
+        "tribes": {"a": {"home_region": "nation"}, "b": {"home_region": "nation"}},
+        "roles": {"official": {"count": 4, "tribes": {"a": 1.0}, "threshold": 5.0}},
+        "named": {
+            "head": {"role": "official", "tribe": "a", "rank_weight": 6.0},
+            "other": {"role": "official", "tribe": "b", "threshold": 5.0},
+        },
+    }
+    events = [{"kind": "defection", "step": 1, "official": "head"}]
+    m = run(DefectionModel(population=pop, events=events), 1)
+    member = m.officials[0]
+    assert member.tribe == "a"
+    assert member.tribe_share() == pytest.approx(6.0 / (4 * 1.0 + 6.0 - 1.0))
+    assert m.officials[-1].tribe_share() == 0.0  # alone in tribe b
+
+
+# --- network ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("g", [2, 3, 7, 50])
+def test_unranking_pairs_matches_the_upper_triangle(g):
+    i, j = np.triu_indices(g, k=1)
+    ui, uj = unrank_pairs(np.arange(g * (g - 1) // 2), g)
+    assert np.array_equal(ui, i) and np.array_equal(uj, j)
+
+
+def test_large_groups_are_sampled_with_the_right_density():
+    """Above the enumeration limit, G(n, p) by a binomial count of distinct pairs."""
+    n, p = 4000, 0.002
+    i, j = random_pairs(np.arange(n), p, np.random.default_rng(0))
+    total = n * (n - 1) // 2
+    assert len(set(zip(i.tolist(), j.tolist(), strict=True))) == len(i)  # distinct
+    assert np.all(i < j)
+    assert len(i) == pytest.approx(p * total, abs=5 * math.sqrt(p * total))
+
+
+def test_ties_network_is_simple_symmetric_and_has_the_expected_degrees():
+    rng = np.random.default_rng(1)
+    n = 3000
+    tribe, role = rng.integers(0, 5, n), rng.integers(0, 3, n)
+    net = ties_network(tribe, role, 4.0, 3.0, 2.0, np.random.default_rng(2))
+    edges = net.edges()
+    assert np.all(edges[:, 0] < edges[:, 1])
+    assert len({tuple(e) for e in edges.tolist()}) == len(edges)
+    for i in range(0, n, 97):
+        for j in net.neighbours(i):
+            assert i in net.neighbours(j)
+    # union of three layers: just under 4 + 3 + 2 because a few pairs are in two layers
+    assert 8.8 < net.degree().mean() < 9.0
+
+
+def test_from_pairs_drops_loops_and_duplicates():
+    net = from_pairs(4, np.array([0, 1, 2, 2]), np.array([1, 0, 2, 3]))
+    assert net.edges().tolist() == [[0, 1], [2, 3]]
+
+
+# --- population ------------------------------------------------------------------------------
+def test_largest_remainder_is_exact():
+    assert largest_remainder(10, [0.35, 0.4, 0.15, 0.1]) == [4, 4, 1, 1]
+    assert sum(largest_remainder(313, [1, 2, 3])) == 313
+
+
+def test_parameter_precedence_named_over_tribe_over_role_over_defaults():
+    pop = {
+        "defaults": {"privileges": 0.1, "exposure": 0.2, "disaffection": 0.3},
+        "tribes": {
+            "core": {"home_region": "coast", "exposure": 0.9},
+            "other": {"home_region": "east"},
+        },
+        "roles": {
+            "minister": {"count": 10, "tribes": {"core": 0.5, "other": 0.5}, "privileges": 0.7}
+        },
+        "named": {
+            "vip": {"role": "minister", "tribe": "core", "region": "east", "disaffection": 0.8}
+        },
+    }
+    p = build_population(pop, ["coast", "east"], np.random.default_rng(0))
+    assert p.size == 11 and p.name[-1] == "vip"
+    core = p.tribe == p.tribe_names.index("core")
+    assert np.all(p.params["exposure"][core] == 0.9) and np.all(p.params["exposure"][~core] == 0.2)
+    assert np.all(p.params["privileges"] == 0.7)
+    assert p.params["disaffection"][-1] == 0.8 and np.all(p.params["disaffection"][:-1] == 0.3)
+    assert p.region_names[p.region[-1]] == "east"  # a named official's own region
+    assert np.sum(core[:10]) == 5  # largest remainder: exactly half of the ministers
