@@ -33,6 +33,8 @@ class Official(mesa.Agent):
         official_id: index 0..N-1, the row in ``officials.csv`` and in every array.
         role, tribe, region: names; region is the home region (where the family is).
         name: "" for unnamed officials; the key of ``population.named`` otherwise.
+        scripted: a named official who acts only through scheduled events (his documented
+            history), never by the decision rule; false for everyone else.
         disaffection: x_i, private disaffection (Kuran's hidden preference).
         privileges: W_i, what loyalty pays.
         exposure: X_i, retribution faced if caught loyal on the losing side.
@@ -68,6 +70,7 @@ class Official(mesa.Agent):
         super().__init__(model)
         self.official_id = official_id
         self.role, self.tribe, self.region, self.name = role, tribe, region, name
+        self.scripted = bool(model.population.scripted[official_id])
         self.tribe_code = model.population.tribe[official_id]
         self.region_code = model.population.region[official_id]
         self.disaffection = disaffection
@@ -112,6 +115,8 @@ class Official(mesa.Agent):
     # --- decide (on the state at t) ------------------------------------------------
     def decide(self) -> None:
         self._next_state, self._next_preparation_left = self.state, self.preparation_left
+        if self.scripted:
+            return  # his moves are the documented events (ODD 7.4)
         if self.state is State.LOYAL:
             self.consider_defecting()
         elif self.state is State.PREPARING:

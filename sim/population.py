@@ -71,6 +71,7 @@ class Population:
     region: np.ndarray  # int codes into region_names (home region)
     name: list[str]  # "" for unnamed officials
     params: dict[str, np.ndarray] = field(default_factory=dict)
+    scripted: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # act only by events
 
     @property
     def size(self) -> int:
@@ -322,8 +323,19 @@ def build_population(
             )
             values[n_unnamed + j] = draw(spec, 1, rng, param)[0]
         params[param] = values
+    scripted = np.zeros(len(role_arr), dtype=bool)
+    for j, entry in enumerate(named.values()):
+        scripted[n_unnamed + j] = bool(entry.get("scripted", False))
     return Population(
-        role_names, tribe_names, region_names, role_arr, tribe_arr, region_arr, names, params
+        role_names,
+        tribe_names,
+        region_names,
+        role_arr,
+        tribe_arr,
+        region_arr,
+        names,
+        params,
+        scripted,
     )
 
 
@@ -411,6 +423,10 @@ def check_population(population: Mapping, regions: Sequence[str]) -> None:
         for k, v in entry.items():
             if k in {"role", "tribe", "label"}:
                 continue
+            if k == "scripted":
+                if not isinstance(v, bool):
+                    raise ConfigError(f"{key}.scripted", v, "true or false")
+                continue
             if k == "region":
                 if v is not None and v not in regions:
                     raise ConfigError(
@@ -420,7 +436,7 @@ def check_population(population: Mapping, regions: Sequence[str]) -> None:
                 check_distribution(f"{key}.{k}", v, k)
             else:
                 raise ConfigError(
-                    f"{key}.{k}", v, f"role, tribe, region, label or one of {param_keys}"
+                    f"{key}.{k}", v, f"role, tribe, region, label, scripted or one of {param_keys}"
                 )
         for param in PARAMETERS:
             spec = entry.get(

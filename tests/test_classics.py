@@ -101,6 +101,8 @@ def test_the_reduction_holds_with_every_other_attribute_present_but_switched_off
         *[f"population.roles.{r}.preparation_time=0" for r in roles],
         "+population.named.republican_guard_general.preparation_time=0",
         "+population.named.ambassador_to_iraq.preparation_time=0",
+        "population.named.republican_guard_general.scripted=false",
+        "population.named.ambassador_to_iraq.scripted=false",
         *[f"population.roles.{r}.threshold={{dist: normal, mean: 0.15, sd: 0.1}}" for r in roles],
         "steps=30",
     )
