@@ -85,6 +85,22 @@ class RunResult:
     files: dict[str, Path]
 
 
+def compose_config(*overrides: str) -> dict[str, Any]:
+    """The resolved config of ``python -m sim <overrides>``, as a plain dict (no run folder).
+
+    >>> compose_config("scenario=kuran_ten")["population"]["roles"]["official"]["count"]
+    10
+    """
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    from sim.cli import CONFIG_DIR, CONFIG_NAME
+
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="sim"):
+        cfg = compose(CONFIG_NAME, overrides=list(overrides))
+    return OmegaConf.to_container(cfg, resolve=True)
+
+
 def simulate(cfg: Mapping[str, Any]):
     """Validate ``cfg`` (a resolved config dict), build the model and run all its steps."""
     validate_config(cfg)
