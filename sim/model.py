@@ -48,7 +48,7 @@ class DefectionModel(mesa.Model):
 
     Args:
         population: roles, tribes, named officials and per-official parameter
-            distributions (see ``configs/scenario/*.yaml`` and ODD.md, section 2).
+            distributions (see ``configs/scenario/*.yaml`` and ODD.md, sections 2 and 5).
         network: ``{"kind": "complete"}`` or ``{"kind": "ties", "tribe_degree": ...,
             "institution_degree": ..., "random_degree": ...}``.
         rebellion: ``{region: {"points": [[step, level], ...]}}``, the exogenous schedule
@@ -233,8 +233,8 @@ class DefectionModel(mesa.Model):
             if event.kind in {"defection", "arrest"}:
                 official = self.officials[self.population.index_of(event.official)]
                 new = State.DEFECTED if event.kind == "defection" else State.ARRESTED
-                if official.state is State.DEFECTED:
-                    continue  # a defector cannot defect or be arrested again
+                if official.state is State.DEFECTED or official.state is new:
+                    continue  # a defector stays defected; an arrested official stays arrested
                 if new is State.DEFECTED:
                     official.rank_weight *= event.broadcast_multiplier
                     official.defection_step = step

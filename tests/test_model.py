@@ -132,6 +132,19 @@ def test_scheduled_arrest_then_flight():
     assert m.officials[-1].state is State.DEFECTED and m.signals.n_arrested == 0
 
 
+def test_a_second_arrest_or_a_late_defection_event_changes_nothing():
+    events = [
+        {"kind": "arrest", "step": 1, "official": "chief"},
+        {"kind": "arrest", "step": 2, "official": "chief"},
+        {"kind": "defection", "step": 3, "official": "chief"},
+        {"kind": "arrest", "step": 4, "official": "chief"},
+        {"kind": "defection", "step": 5, "official": "chief", "broadcast_multiplier": 3.0},
+    ]
+    m = run(DefectionModel(population=named_population(), events=events), 5)
+    assert [(e["step"], e["to"]) for e in m.event_log] == [(1, "arrested"), (3, "defected")]
+    assert m.officials[-1].state is State.DEFECTED and m.officials[-1].rank_weight == 4.0
+
+
 def test_shocks_move_rebellion_and_survival():
     events = [
         {"kind": "rebellion_shock", "step": 2, "region": "nation", "size": 0.3},
