@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 from sim import rule
+from sim.signals import tribe_share
 
 if TYPE_CHECKING:
     from sim.model import DefectionModel
@@ -96,7 +97,7 @@ class Official(mesa.Agent):
         official is never among the defected, so this is (defected others) / N.
         """
         if self.model.network.complete:
-            return self.model.signals.n_defected / self.model.n_officials
+            return self.model.n_defected / self.model.n_officials
         if not self.neighbours:
             return 0.0
         defected = sum(1 for other in self.neighbours if other.state is State.DEFECTED)
@@ -104,13 +105,17 @@ class Official(mesa.Agent):
 
     def tribe_share(self) -> float:
         """Rank-weighted share of the rest of one's tribe who defected."""
-        return self.model.signals.tribe_share(
-            self.tribe_code, self.rank_weight, self.state is State.DEFECTED
+        signals = self.model.signals
+        return tribe_share(
+            signals.tribe_defected_weight[self.tribe_code],
+            signals.tribe_total_weight[self.tribe_code],
+            self.rank_weight,
+            self.state is State.DEFECTED,
         )
 
     def rebellion(self) -> float:
         """Rebellion intensity in one's home region."""
-        return float(self.model.signals.rebellion[self.region_code])
+        return float(self.model.signals.rebellion[self.region_code, 0])
 
     # --- decide (on the state at t) ------------------------------------------------
     def decide(self) -> None:
@@ -132,7 +137,7 @@ class Official(mesa.Agent):
             peer_share=self.peer_share(),
             tribe_share=self.tribe_share(),
             rebellion=self.rebellion(),
-            survival=self.model.signals.survival,
+            survival=self.model.survival,
             privileges=self.privileges,
             exposure=self.exposure,
             amnesty_trust=self.amnesty_trust,

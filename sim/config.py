@@ -46,6 +46,7 @@ TOP_KEYS = (
     "scenario_title",
     "description",
     "seed",
+    "structure_seed",
     "steps",
     "calendar",
     "model",
@@ -94,6 +95,8 @@ def validate_config(cfg: Mapping[str, Any]) -> None:
         if key not in TOP_KEYS and key != "hydra":
             raise ConfigError(key, cfg[key], "top-level keys " + ", ".join(TOP_KEYS))
     _integer("seed", cfg.get("seed"))
+    if cfg.get("structure_seed") is not None:
+        _integer("structure_seed", cfg.get("structure_seed"))
     steps = _integer("steps", cfg.get("steps"))
     model = cfg.get("model") or {}
     for key, value in model.items():
@@ -131,6 +134,7 @@ def model_kwargs(cfg: Mapping[str, Any]) -> dict[str, Any]:
         "events": event_specs(cfg),
         "calendar": cfg.get("calendar"),
         "seed": cfg["seed"],
+        "structure_seed": cfg.get("structure_seed"),
     }
 
 

@@ -14,30 +14,17 @@ import mesa
 import numpy as np
 
 from sim.agents import Official, State
-from sim.errors import ConfigError
-from sim.network import Network, build_network
-from sim.population import Population, build_population
-from sim.rule import Weights
-from sim.schedule import Event, build_events, build_rebellion, make_calendar
-from sim.signals import Signals, SurvivalParameters, compute_signals
-
-DEFAULT_POPULATION: dict[str, Any] = {
-    "defaults": {},
-    "tribes": {"everyone": {"home_region": "nation"}},
-    "roles": {"official": {"count": 100}},
-    "named": {},
-}
-DEFAULT_REBELLION: dict[str, Any] = {"nation": {"points": [[0, 0.0]]}}
-DEFAULT_NETWORK: dict[str, Any] = {"kind": "complete"}
-
-
-def seed_streams(seed: int) -> tuple[np.random.SeedSequence, ...]:
-    """Independent streams for the population, the network and the dynamics.
-
-    Spawning from one SeedSequence keeps them independent: changing the network's
-    density does not change anyone's drawn threshold, for instance.
-    """
-    return tuple(np.random.SeedSequence(seed).spawn(3))
+from sim.network import Network
+from sim.population import Population
+from sim.signals import Groups, Signals, compute_signals
+from sim.world import (
+    DEFAULT_NETWORK,
+    DEFAULT_POPULATION,
+    DEFAULT_REBELLION,
+    build_world,
+    make_spec,
+    seed_streams,
+)
 
 
 class DefectionModel(mesa.Model):
@@ -67,6 +54,8 @@ class DefectionModel(mesa.Model):
         rebellion_feedback_weight: how much a region's rank-weighted defected share adds
             to its rebellion.
         seed: the run's seed; every random draw derives from it.
+        structure_seed: if set, tribes, regions and ties come from this seed instead, so
+            that runs with different seeds share them (sim.world).
     """
 
     def __init__(
@@ -93,17 +82,20 @@ class DefectionModel(mesa.Model):
         survival_rebellion_sensitivity: float = 0.0,
         rebellion_feedback_weight: float = 0.0,
         seed: int = 0,
+        structure_seed: int | None = None,
     ) -> None:
-        population_ss, network_ss, dynamics_ss = seed_streams(seed)
+        streams = seed_streams(seed, structure_seed)
         # Mesa seeds its stdlib `random` with one integer drawn from this generator; the
-        # dynamics' draws (ODD 7.3) come after it.
-        super().__init__(rng=np.random.default_rng(dynamics_ss))
-        check_probability("model.detection_probability", detection_probability)
-        check_probability("model.escape_probability", escape_probability)
-        if not 0.0 < initial_survival < 1.0:
-            raise ConfigError("model.initial_survival", initial_survival, "a number in (0, 1)")
+        # dynamics' draws (ODD 7.3) come after it (sim.world.dynamics_generator mirrors it).
+        super().__init__(rng=np.random.default_rng(streams.dynamics))
         self.seed = seed
-        self.weights = Weights(
+        self.spec = make_spec(
+            population=population,
+            network=network,
+            rebellion=rebellion,
+            events=events,
+            calendar=calendar,
+            structure_seed=structure_seed,
             disaffection_weight=disaffection_weight,
             peer_weight=peer_weight,
             tribal_pressure_weight=tribal_pressure_weight,
@@ -113,35 +105,30 @@ class DefectionModel(mesa.Model):
             late_defector_contempt=late_defector_contempt,
             privilege_weight=privilege_weight,
             defector_punishment=defector_punishment,
-        )
-        self.detection_probability = detection_probability
-        self.escape_probability = escape_probability
-        self.survival_parameters = SurvivalParameters(
+            detection_probability=detection_probability,
+            escape_probability=escape_probability,
             initial_survival=initial_survival,
             survival_defection_sensitivity=survival_defection_sensitivity,
             survival_rebellion_sensitivity=survival_rebellion_sensitivity,
             rebellion_feedback_weight=rebellion_feedback_weight,
         )
-
-        self.calendar = make_calendar(calendar)
-        self.rebellion_schedule = build_rebellion(rebellion, self.calendar)
-        self.regions = list(self.rebellion_schedule.regions)
-        self.population: Population = build_population(
-            population, self.regions, np.random.default_rng(population_ss)
-        )
+        self.weights = self.spec.weights
+        self.detection_probability = detection_probability
+        self.escape_probability = escape_probability
+        self.survival_parameters = self.spec.survival
+        self.calendar = self.spec.calendar
+        self.rebellion_schedule = self.spec.schedule
+        self.regions = self.spec.regions
+        self.events = self.spec.events
+        pop_and_net: tuple[Population, Network] = build_world(self.spec, streams)
+        self.population, self.network = pop_and_net
         self.n_officials = self.population.size
         self.roles = self.population.role_names
-        self.network: Network = build_network(
-            network.get("kind", "complete"),
+        self.groups = Groups.build(
             self.population.tribe,
-            self.population.role,
-            np.random.default_rng(network_ss),
-            tribe_degree=network.get("tribe_degree", 0.0),
-            institution_degree=network.get("institution_degree", 0.0),
-            random_degree=network.get("random_degree", 0.0),
-        )
-        self.events: list[Event] = build_events(
-            events, self.calendar, None, [n for n in self.population.name if n], self.regions
+            self.population.region,
+            len(self.population.tribe_names),
+            len(self.regions),
         )
 
         self.officials: list[Official] = [self._create_official(i) for i in range(self.n_officials)]
@@ -150,8 +137,8 @@ class DefectionModel(mesa.Model):
                 official.neighbours = [
                     self.officials[j] for j in self.network.neighbours(official.official_id)
                 ]
-        self.rebellion_shock = np.zeros(len(self.regions))
-        self.survival_shock = 0.0
+        self.rebellion_shock = np.zeros((len(self.regions), 1))
+        self.survival_shock = np.zeros(1)
         self.event_log: list[dict[str, Any]] = []
         self._uniforms = np.zeros(self.n_officials)
 
@@ -162,18 +149,18 @@ class DefectionModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "step": "steps",
-                "share_defected": lambda m: m.signals.share_defected,
-                "n_preparing": lambda m: m.signals.n_preparing,
-                "n_arrested": lambda m: m.signals.n_arrested,
-                "perceived_survival": lambda m: m.signals.survival,
+                "share_defected": lambda m: float(m.signals.share_defected[0]),
+                "n_preparing": lambda m: int(m.signals.n_preparing[0]),
+                "n_arrested": lambda m: int(m.signals.n_arrested[0]),
+                "perceived_survival": lambda m: m.survival,
                 **role_reporters,
-                "n_defected": lambda m: m.signals.n_defected,
+                "n_defected": lambda m: m.n_defected,
                 **{
                     f"n_preparing_{role}": (lambda m, r=role: m.role_count(r, State.PREPARING))
                     for role in self.roles
                 },
                 **{
-                    f"rebellion_{region}": (lambda m, r=r: float(m.signals.rebellion[r]))
+                    f"rebellion_{region}": (lambda m, r=r: float(m.signals.rebellion[r, 0]))
                     for r, region in enumerate(self.regions)
                 },
             }
@@ -209,21 +196,22 @@ class DefectionModel(mesa.Model):
         return float(self._uniforms[official.official_id])
 
     def update_signals(self) -> None:
+        """The public signals of the current step (ODD 7.1), and their scalar views."""
         states = [o.state for o in self.officials]
         self.signals: Signals = compute_signals(
             self.steps,
             np.array([s is State.DEFECTED for s in states], dtype=bool),
             np.array([s is State.PREPARING for s in states], dtype=bool),
             np.array([s is State.ARRESTED for s in states], dtype=bool),
-            np.array([o.rank_weight for o in self.officials]),
-            self.population.tribe,
-            self.population.region,
-            len(self.population.tribe_names),
-            self.rebellion_schedule,
+            np.array([o.rank_weight for o in self.officials], dtype=np.float64),
+            self.groups,
+            self.rebellion_schedule.levels_at(self.steps),
             self.rebellion_shock,
             self.survival_shock,
             self.survival_parameters,
         )
+        self.n_defected = int(self.signals.n_defected[0])
+        self.survival = float(self.signals.survival[0])
 
     def enact_events(self, step: int) -> None:
         """Scheduled events of ``step``: named defections and arrests, shocks."""
@@ -243,7 +231,7 @@ class DefectionModel(mesa.Model):
             elif event.kind == "rebellion_shock":
                 self.rebellion_shock[self.regions.index(event.region)] += event.size
             elif event.kind == "survival_shock":
-                self.survival_shock += event.size
+                self.survival_shock = self.survival_shock + event.size
 
     def record_transition(
         self, official: Official, old: State, new: State, scheduled: str | None = None
@@ -297,8 +285,3 @@ class DefectionModel(mesa.Model):
             }
             for o in self.officials
         ]
-
-
-def check_probability(key: str, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
-        raise ConfigError(key, value, "a probability in [0, 1]")

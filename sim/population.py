@@ -260,24 +260,24 @@ def largest_remainder(total: int, shares: Sequence[float]) -> list[int]:
     return counts.tolist()
 
 
-def build_population(
+def build_structure(
     population: Mapping, regions: Sequence[str], rng: np.random.Generator
 ) -> Population:
-    """Create the officials of ``population`` (the config's ``population`` node).
+    """The officials without their parameters: roles, tribes, regions, names.
 
     Order of officials: roles in config order, each role's unnamed officials (tribes
-    assigned by largest remainder, then shuffled), then the named officials.
+    assigned by largest remainder, then permuted with ``rng``), then the named officials.
+    The returned Population has empty ``params`` (see :func:`draw_parameters`).
 
     Args:
         population: mapping with ``defaults``, ``tribes``, ``roles`` and ``named``.
         regions: the model's region names (keys of the rebellion config).
-        rng: the population's generator; draws happen in the order of ODD.md, section 5.
+        rng: the structure generator (ODD.md, section 5).
     """
     check_population(population, regions)
     tribes: Mapping = population["tribes"]
     roles: Mapping = population["roles"]
     named: Mapping = population.get("named") or {}
-    defaults: Mapping = BUILTIN_DEFAULTS | dict(population.get("defaults") or {})
     role_names, tribe_names = list(roles), list(tribes)
     region_names = list(regions)
 
@@ -299,14 +299,33 @@ def build_population(
     )
     region_arr = home[tribe_arr] if len(tribe_arr) else np.zeros(0, np.int64)
     names = [""] * n_unnamed + list(named)
+    scripted = np.zeros(len(role_arr), dtype=bool)
     for j, entry in enumerate(named.values()):
         if entry.get("region") is not None:
             region_arr[n_unnamed + j] = region_names.index(entry["region"])
+        scripted[n_unnamed + j] = bool(entry.get("scripted", False))
+    return Population(
+        role_names, tribe_names, region_names, role_arr, tribe_arr, region_arr, names, {}, scripted
+    )
 
+
+def draw_parameters(
+    population: Mapping, structure: Population, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Draw every official's parameters, in the order of ODD.md, section 5.
+
+    Precedence: named official > tribe > role > ``population.defaults`` > built-in default.
+    """
+    tribes: Mapping = population["tribes"]
+    roles: Mapping = population["roles"]
+    named: Mapping = population.get("named") or {}
+    defaults: Mapping = BUILTIN_DEFAULTS | dict(population.get("defaults") or {})
+    tribe_arr = structure.tribe
+    n_unnamed = sum(role["count"] for role in roles.values())
     params: dict[str, np.ndarray] = {}
     for param in PARAMETERS:
         integer = PARAMETERS[param][2]
-        values = np.zeros(len(role_arr), dtype=np.int64 if integer else np.float64)
+        values = np.zeros(structure.size, dtype=np.int64 if integer else np.float64)
         start = 0
         for role in roles.values():
             idx = np.arange(start, start + role["count"])
@@ -323,20 +342,21 @@ def build_population(
             )
             values[n_unnamed + j] = draw(spec, 1, rng, param)[0]
         params[param] = values
-    scripted = np.zeros(len(role_arr), dtype=bool)
-    for j, entry in enumerate(named.values()):
-        scripted[n_unnamed + j] = bool(entry.get("scripted", False))
-    return Population(
-        role_names,
-        tribe_names,
-        region_names,
-        role_arr,
-        tribe_arr,
-        region_arr,
-        names,
-        params,
-        scripted,
-    )
+    return params
+
+
+def build_population(
+    population: Mapping,
+    regions: Sequence[str],
+    structure_rng: np.random.Generator,
+    parameter_rng: np.random.Generator | None = None,
+) -> Population:
+    """The officials of ``population``: structure, then parameters (ODD.md, section 5).
+
+    With one generator, both come from it (structure first)."""
+    structure = build_structure(population, regions, structure_rng)
+    structure.params = draw_parameters(population, structure, parameter_rng or structure_rng)
+    return structure
 
 
 def check_population(population: Mapping, regions: Sequence[str]) -> None:

@@ -181,29 +181,28 @@ def perceived_survival(
 
 
 def rebellion_intensity(
-    schedule_steps: ArrayLike,
-    schedule_levels: ArrayLike,
-    step: int,
-    shock: float,
-    defected_share_of_region: float,
+    scheduled_level: ArrayLike,
+    shock: ArrayLike,
+    defected_share_of_region: ArrayLike,
     rebellion_feedback_weight: float,
-) -> float:
-    """Rebellion intensity of one region at a step, clipped to [0, 1].
+):
+    """Rebellion intensity of a region, clipped to [0, 1].
 
-    The exogenous schedule is piecewise linear between its points and flat beyond them;
-    scheduled shocks add to it from their step on; and the rank-weighted share of the
-    region's own officials who defected feeds back into it (a tribe head's defection
-    boosting the insurrection in his tribal area, source 000).
+    The exogenous schedule's level at this step (piecewise linear between its points,
+    flat beyond them: ``RebellionSchedule.levels_at``), plus the region's scheduled
+    shocks up to this step, plus feedback from the rank-weighted share of the region's
+    own officials who defected (a tribe head's defection boosting the insurrection in
+    his tribal area, source 000).
 
     Args:
-        schedule_steps: increasing steps of the schedule's points.
-        schedule_levels: rebellion intensity in [0, 1] at those steps.
-        step: the current step.
-        shock: sum of the region's scheduled shocks up to ``step``.
-        defected_share_of_region: rank-weighted share of officials from the region who
-            defected, in [0, 1].
-        rebellion_feedback_weight: how much that share adds to the rebellion.
+        scheduled_level: the schedule's level in [0, 1] at this step.
+        shock: sum of the region's scheduled shocks up to this step.
+        defected_share_of_region: rank-weighted share in [0, 1] of officials from the
+            region who defected.
+        rebellion_feedback_weight: f, how much that share adds to the rebellion.
+
+    Returns:
+        min(1, max(0, level + (shock + f * share))).
     """
-    level = float(np.interp(step, schedule_steps, schedule_levels))
-    level += shock + rebellion_feedback_weight * defected_share_of_region
-    return min(1.0, max(0.0, level))
+    level = scheduled_level + (shock + rebellion_feedback_weight * defected_share_of_region)
+    return np.minimum(1.0, np.maximum(0.0, level))

@@ -179,6 +179,12 @@ class RebellionSchedule:
     steps: tuple[np.ndarray, ...]
     levels: tuple[np.ndarray, ...]
 
+    def levels_at(self, step: int) -> np.ndarray:
+        """The schedule's level per region at ``step``, shape (G,)."""
+        return np.array(
+            [np.interp(step, s, lv) for s, lv in zip(self.steps, self.levels, strict=True)]
+        )
+
 
 def build_rebellion(rebellion: Mapping, calendar: Calendar | None) -> RebellionSchedule:
     """Validate ``rebellion`` ({region: {points: [[step or date, level], ...]}})."""

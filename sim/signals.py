@@ -1,18 +1,20 @@
 """Public signals: what every official can read off the state of the regime at step t.
 
-Pure NumPy and shared by every engine: the aggregates are summed in official_id order
-with ``np.bincount``, so any engine that calls these functions gets the same floats.
+Pure NumPy/SciPy, shared by every engine. Arrays are *flat over replicate blocks*: with
+R replicates of N officials, official i of replicate r is entry r * N + i. The Mesa
+model calls these functions with R = 1, the batched engine with R > 1, so both get the
+same floating-point results: group sums are sparse matrix-vector products whose rows
+add their members in ``official_id`` order, whatever R is.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from sim import rule
-from sim.schedule import RebellionSchedule
 
 
 @dataclass(frozen=True)
@@ -25,39 +27,108 @@ class SurvivalParameters:
     rebellion_feedback_weight: float = 0.0
 
 
+def membership(codes: np.ndarray, n_groups: int) -> sp.csr_matrix:
+    """Sparse (groups x officials) 0/1 matrix of a flat code array (codes already offset
+    per replicate block); ``membership(codes, G) @ values`` sums values per group,
+    adding the members of each group in index order."""
+    n = len(codes)
+    matrix = sp.csr_matrix(
+        (np.ones(n), (codes, np.arange(n))), shape=(n_groups, n), dtype=np.float64
+    )
+    matrix.sort_indices()
+    return matrix
+
+
 @dataclass(frozen=True)
-class Signals:
-    """The public state at one step.
+class Groups:
+    """Membership matrices of R replicate blocks of N officials.
 
     Attributes:
-        n_defected, n_preparing, n_arrested: head counts.
-        share_defected: n_defected / number of officials.
-        weighted_defected_share: D_t, defections weighted by rank weight, in [0, 1].
-        tribe_defected_weight, tribe_total_weight: rank-weight sums per tribe.
-        rebellion: intensity per region, in [0, 1].
-        mean_rebellion: R̄_t, mean of ``rebellion`` over regions.
-        survival: p_t, the regime's perceived survival.
+        n_replicates, n_officials: R and N.
+        n_tribes, n_regions: T and G.
+        everyone: (R x RN), one row per replicate.
+        tribe: (RT x RN), row r * T + t is tribe t of replicate r.
+        region: (RG x RN), row r * G + g is region g of replicate r.
+        tribe_row, region_row: per official, the row of his tribe and region.
     """
 
-    n_defected: int
-    n_preparing: int
-    n_arrested: int
-    share_defected: float
-    weighted_defected_share: float
+    n_replicates: int
+    n_officials: int
+    n_tribes: int
+    n_regions: int
+    everyone: sp.csr_matrix
+    tribe: sp.csr_matrix
+    region: sp.csr_matrix
+    tribe_row: np.ndarray
+    region_row: np.ndarray
+
+    @classmethod
+    def build(
+        cls, tribes: np.ndarray, regions: np.ndarray, n_tribes: int, n_regions: int
+    ) -> Groups:
+        """From (R, N) arrays of tribe and region codes (one row per replicate)."""
+        tribes, regions = np.atleast_2d(tribes), np.atleast_2d(regions)
+        r, n = tribes.shape
+        block = np.repeat(np.arange(r), n)
+        tribe_row = block * n_tribes + tribes.ravel()
+        region_row = block * n_regions + regions.ravel()
+        return cls(
+            r,
+            n,
+            n_tribes,
+            n_regions,
+            membership(block, r),
+            membership(tribe_row, r * n_tribes),
+            membership(region_row, r * n_regions),
+            tribe_row,
+            region_row,
+        )
+
+
+@dataclass(frozen=True)
+class Signals:
+    """The public state at one step, one value per replicate.
+
+    Attributes:
+        n_defected, n_preparing, n_arrested: head counts, shape (R,).
+        share_defected: n_defected / N, shape (R,).
+        weighted_defected_share: D_t, defections weighted by rank weight, shape (R,).
+        tribe_defected_weight, tribe_total_weight: rank-weight sums, shape (R * T,).
+        rebellion: intensity per region, shape (G, R).
+        mean_rebellion: R̄_t, shape (R,).
+        survival: p_t, shape (R,).
+    """
+
+    n_defected: np.ndarray
+    n_preparing: np.ndarray
+    n_arrested: np.ndarray
+    share_defected: np.ndarray
+    weighted_defected_share: np.ndarray
     tribe_defected_weight: np.ndarray
     tribe_total_weight: np.ndarray
     rebellion: np.ndarray
-    mean_rebellion: float
-    survival: float
+    mean_rebellion: np.ndarray
+    survival: np.ndarray
 
-    def tribe_share(self, tribe: int, rank_weight: float, defected: bool) -> float:
-        """Rank-weighted share of the *rest* of a tribe that has defected (0 if alone)."""
-        others = self.tribe_total_weight[tribe] - rank_weight
-        if others <= 0.0:
-            return 0.0
-        return float(
-            (self.tribe_defected_weight[tribe] - (rank_weight if defected else 0.0)) / others
-        )
+
+def tribe_share(tribe_defected_weight, tribe_total_weight, rank_weight, defected):
+    """Rank-weighted share of the *rest* of a tribe that has defected (0 if the rest has
+    no weight). Works on one official (scalars) or on arrays of officials."""
+    others = tribe_total_weight - rank_weight
+    mine = rank_weight * defected
+    if np.ndim(others) == 0:
+        return float((tribe_defected_weight - mine) / others) if others > 0.0 else 0.0
+    return np.divide(
+        tribe_defected_weight - mine, others, out=np.zeros(np.shape(others)), where=others > 0.0
+    )
+
+
+def sequential_mean(rows: np.ndarray) -> np.ndarray:
+    """Mean over the first axis, added row by row (the same order for any R)."""
+    total = rows[0].copy()
+    for row in rows[1:]:
+        total = total + row
+    return total / len(rows)
 
 
 def compute_signals(
@@ -66,59 +137,60 @@ def compute_signals(
     preparing: np.ndarray,
     arrested: np.ndarray,
     rank_weight: np.ndarray,
-    tribe: np.ndarray,
-    region: np.ndarray,
-    n_tribes: int,
-    schedule: RebellionSchedule,
+    groups: Groups,
+    scheduled_rebellion: np.ndarray,
     rebellion_shock: np.ndarray,
-    survival_shock: float,
+    survival_shock: np.ndarray,
     params: SurvivalParameters,
 ) -> Signals:
-    """Aggregate the officials' states (boolean arrays in official_id order) into Signals."""
-    n = len(defected)
-    n_regions = len(schedule.regions)
+    """Aggregate flat state arrays (R * N, in replicate blocks) into Signals.
+
+    Args:
+        step: the step the signals describe (for the record; schedules are passed in).
+        defected, preparing, arrested: boolean arrays of length R * N.
+        rank_weight: float array of length R * N.
+        groups: the membership matrices.
+        scheduled_rebellion: the exogenous schedule's level per region at ``step``, (G,).
+        rebellion_shock: accumulated shocks, (G, R).
+        survival_shock: accumulated shifts of the log-odds of survival, (R,).
+        params: the survival and feedback parameters.
+    """
+    del step  # the schedule has already been evaluated at this step
+    r, n, g = groups.n_replicates, groups.n_officials, groups.n_regions
     defected_weight = np.where(defected, rank_weight, 0.0)
-    # math.fsum is correctly rounded, so the totals do not depend on summation order
-    total_weight = math.fsum(rank_weight)
-    weighted_share = math.fsum(defected_weight) / total_weight if total_weight > 0 else 0.0
-    region_total = np.bincount(region, rank_weight, minlength=n_regions)
-    region_defected = np.bincount(region, defected_weight, minlength=n_regions)
+    total_weight = groups.everyone @ rank_weight
+    weighted_share = np.divide(
+        groups.everyone @ defected_weight, total_weight, out=np.zeros(r), where=total_weight > 0
+    )
+    region_total = (groups.region @ rank_weight).reshape(r, g).T
+    region_defected = (groups.region @ defected_weight).reshape(r, g).T
     region_share = np.divide(
-        region_defected, region_total, out=np.zeros(n_regions), where=region_total > 0
+        region_defected, region_total, out=np.zeros((g, r)), where=region_total > 0
     )
-    rebellion = np.array(
-        [
-            rule.rebellion_intensity(
-                schedule.steps[r],
-                schedule.levels[r],
-                step,
-                float(rebellion_shock[r]),
-                float(region_share[r]),
-                params.rebellion_feedback_weight,
-            )
-            for r in range(n_regions)
-        ]
+    rebellion = rule.rebellion_intensity(
+        scheduled_rebellion[:, None],
+        rebellion_shock,
+        region_share,
+        params.rebellion_feedback_weight,
     )
-    mean_rebellion = float(rebellion.mean()) if n_regions else 0.0
-    survival = float(
-        rule.perceived_survival(
-            params.initial_survival,
-            weighted_share,
-            mean_rebellion,
-            survival_shock,
-            params.survival_defection_sensitivity,
-            params.survival_rebellion_sensitivity,
-        )
+    mean_rebellion = sequential_mean(rebellion) if g else np.zeros(r)
+    survival = rule.perceived_survival(
+        params.initial_survival,
+        weighted_share,
+        mean_rebellion,
+        survival_shock,
+        params.survival_defection_sensitivity,
+        params.survival_rebellion_sensitivity,
     )
-    n_defected = int(defected.sum())
+    n_defected = defected.reshape(r, n).sum(axis=1)
     return Signals(
         n_defected=n_defected,
-        n_preparing=int(preparing.sum()),
-        n_arrested=int(arrested.sum()),
-        share_defected=n_defected / n if n else 0.0,
+        n_preparing=preparing.reshape(r, n).sum(axis=1),
+        n_arrested=arrested.reshape(r, n).sum(axis=1),
+        share_defected=n_defected / n if n else np.zeros(r),
         weighted_defected_share=weighted_share,
-        tribe_defected_weight=np.bincount(tribe, defected_weight, minlength=n_tribes),
-        tribe_total_weight=np.bincount(tribe, rank_weight, minlength=n_tribes),
+        tribe_defected_weight=groups.tribe @ defected_weight,
+        tribe_total_weight=groups.tribe @ rank_weight,
         rebellion=rebellion,
         mean_rebellion=mean_rebellion,
         survival=survival,

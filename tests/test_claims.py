@@ -122,8 +122,10 @@ def test_other_ambassadors_follow_the_call():
 def test_many_more_are_ready_than_visibly_defected():
     """C12 (31 ambassadors 'ready'): two weeks after the call, senior officials preparing
     in secret outnumber those who have visibly defected in most runs: binomial test of
-    P(preparing > defected) > 1/2 at 1 %."""
-    runs = outcomes("syria")
+    P(preparing > defected) > 1/2 at 1 %. 40 seeds, not 20: over 100 seeds the rate is
+    about 0.88, at which 20 seeds reject at 1 % only about 9 times in 10, 40 seeds
+    about 999 times in 1000."""
+    runs = outcomes("syria", tuple(range(40)))
     wins = sum(o["senior_preparing_2_weeks"] > o["senior_defected_2_weeks"] for o in runs)
     assert binomtest(wins, len(runs), 0.5, alternative="greater").pvalue < ALPHA
 

@@ -32,3 +32,11 @@ def test_the_seed_streams_are_independent():
     b = simulate(make_config("seed=4", "steps=0", "network.random_degree=5"))
     assert [o.threshold for o in a.officials] == [o.threshold for o in b.officials]
     assert len(a.network.edges()) < len(b.network.edges())
+
+
+def test_a_structure_seed_shares_tribes_and_ties_across_seeds_but_not_parameters():
+    a = simulate(make_config("seed=1", "structure_seed=9", "steps=0"))
+    b = simulate(make_config("seed=2", "structure_seed=9", "steps=0"))
+    assert np.array_equal(a.network.edges(), b.network.edges())
+    assert np.array_equal(a.population.tribe, b.population.tribe)
+    assert [o.threshold for o in a.officials] != [o.threshold for o in b.officials]

@@ -149,9 +149,13 @@ def test_detection_and_escape_are_strict_comparisons_of_the_draw():
 
 
 def test_rebellion_is_interpolated_shocked_fed_back_and_clipped():
-    steps, levels = np.array([0.0, 10.0]), np.array([0.0, 0.5])
-    assert rule.rebellion_intensity(steps, levels, 4, 0.0, 0.0, 0.0) == pytest.approx(0.2)
-    assert rule.rebellion_intensity(steps, levels, 20, 0.0, 0.0, 0.0) == pytest.approx(0.5)
-    assert rule.rebellion_intensity(steps, levels, 4, 0.1, 0.5, 0.4) == pytest.approx(0.5)
-    assert rule.rebellion_intensity(steps, levels, 20, 0.9, 0.0, 0.0) == 1.0
-    assert rule.rebellion_intensity(steps, levels, 0, -0.5, 0.0, 0.0) == 0.0
+    from sim.schedule import RebellionSchedule
+
+    schedule = RebellionSchedule(("a",), (np.array([0.0, 10.0]),), (np.array([0.0, 0.5]),))
+    assert schedule.levels_at(4)[0] == pytest.approx(0.2)
+    assert schedule.levels_at(20)[0] == pytest.approx(0.5)  # flat beyond the last point
+    assert rule.rebellion_intensity(0.2, 0.1, 0.5, 0.4) == pytest.approx(0.5)
+    assert rule.rebellion_intensity(0.5, 0.9, 0.0, 0.0) == 1.0
+    assert rule.rebellion_intensity(0.0, -0.5, 0.0, 0.0) == 0.0
+    levels = rule.rebellion_intensity(np.array([0.2, 0.2]), 0.0, np.array([0.0, 1.0]), 0.5)
+    assert levels.tolist() == [0.2, 0.7]
