@@ -17,6 +17,7 @@ set, one network is built and repeated.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,9 +25,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from sim import rule
+from sim import kernels, rule
 from sim.population import PARAMETERS
-from sim.signals import Groups, Signals, compute_signals, tribe_share
+from sim.signals import Groups, Signals, Tallies, WeightTotals, signals_from_tallies
 from sim.world import (
     build_structure_and_network,
     build_world,
@@ -61,6 +62,8 @@ class BatchResult:
     state: np.ndarray
     role_names: list[str] = field(default_factory=list)
     region_names: list[str] = field(default_factory=list)
+    setup_seconds: float = 0.0  # building officials, parameters and networks
+    step_seconds: float = 0.0  # the steps themselves
 
     def timeseries(self, replicate: int) -> list[dict[str, Any]]:
         """One replicate's rows, as ``DefectionModel.timeseries()`` gives them."""
@@ -96,6 +99,7 @@ def run_batch(model_kwargs: Mapping[str, Any], seeds: Sequence[int], steps: int)
         seeds: one integer seed per replicate; replicate r is ``DefectionModel(seed=seeds[r])``.
         steps: number of steps after step 0.
     """
+    started = time.perf_counter()
     kwargs = {k: v for k, v in model_kwargs.items() if k != "seed"}
     spec = make_spec(**kwargs)
     seeds = np.asarray(seeds, dtype=np.int64)
@@ -122,12 +126,10 @@ def run_batch(model_kwargs: Mapping[str, Any], seeds: Sequence[int], steps: int)
         n_tribes,
         n_regions,
     )
-    replicate_of = np.repeat(np.arange(r), n)
     region_of = np.concatenate([pop.region for pop, _ in worlds])
     complete = worlds[0][1].complete
     if not complete:
         adjacency = _block_adjacency([net for _, net in worlds], n)
-        degree = np.asarray(adjacency.sum(axis=1)).ravel()
     rngs = [dynamics_generator(st) for st in streams]
     names = first.name
 
@@ -147,8 +149,10 @@ def run_batch(model_kwargs: Mapping[str, Any], seeds: Sequence[int], steps: int)
     ]
     curves = {name: np.zeros((steps + 1, r)) for name in curve_names}
 
-    def enact_events(step: int) -> None:
+    def enact_events(step: int) -> bool:
+        """Enact the events of ``step``; True if a rank weight changed."""
         nonlocal survival_shock
+        changed = False
         for event in spec.events:
             if event.step != step:
                 continue
@@ -159,20 +163,36 @@ def run_batch(model_kwargs: Mapping[str, Any], seeds: Sequence[int], steps: int)
                 if new == DEFECTED:
                     rank_weight[act] *= event.broadcast_multiplier
                     defection_step[act] = step
+                    changed = changed or (len(act) > 0 and event.broadcast_multiplier != 1.0)
                 state[act] = new
                 preparation_left[act] = 0
             elif event.kind == "rebellion_shock":
                 rebellion_shock[spec.regions.index(event.region)] += event.size
             elif event.kind == "survival_shock":
                 survival_shock = survival_shock + event.size
+        return changed
+
+    totals = WeightTotals.of(groups, rank_weight)
+
+    by_role = np.zeros((2, r, n_roles), dtype=np.int64)
 
     def signals_at(step: int) -> Signals:
-        return compute_signals(
-            step,
-            state == DEFECTED,
-            state == PREPARING,
-            state == ARRESTED,
+        nonlocal by_role
+        weight, tribe, region, counts, by_role = kernels.tally(
+            state,
             rank_weight,
+            n,
+            groups.tribe_row,
+            groups.region_row,
+            role,
+            n_tribes,
+            n_regions,
+            n_roles,
+        )
+        tallies = Tallies(weight, tribe, region, counts[0], counts[1], counts[2])
+        return signals_from_tallies(
+            tallies,
+            totals,
             groups,
             spec.schedule.levels_at(step),
             rebellion_shock,
@@ -186,76 +206,86 @@ def run_batch(model_kwargs: Mapping[str, Any], seeds: Sequence[int], steps: int)
         curves["n_arrested"][step] = sig.n_arrested
         curves["perceived_survival"][step] = sig.survival
         curves["n_defected"][step] = sig.n_defected
-        by_role = (role + n_roles * replicate_of).reshape(r, n)
-        for state_code in (DEFECTED, PREPARING):
-            counts = np.bincount(
-                by_role[(state == state_code).reshape(r, n)], minlength=r * n_roles
-            ).reshape(r, n_roles)
-            for j, name in enumerate(first.role_names):
-                if state_code == DEFECTED:
-                    share = counts[:, j] / role_sizes[j] if role_sizes[j] else 0.0
-                    curves[f"share_defected_{name}"][step] = share
-                else:
-                    curves[f"n_preparing_{name}"][step] = counts[:, j]
+        for j, name in enumerate(first.role_names):
+            size = role_sizes[j]
+            curves[f"share_defected_{name}"][step] = by_role[0, :, j] / size if size else 0.0
+            curves[f"n_preparing_{name}"][step] = by_role[1, :, j]
         for g, region in enumerate(spec.regions):
             curves[f"rebellion_{region}"][step] = sig.rebellion[g]
 
-    enact_events(0)
+    if enact_events(0):
+        totals = WeightTotals.of(groups, rank_weight)
     sig = signals_at(0)
     record(0, sig)
-    weights = spec.weights
-    q, e = spec.detection_probability, spec.escape_probability
-    k = params["preparation_time"]
+    w = spec.weights
+    static = rule.static_terms(
+        w,
+        disaffection=params["disaffection"],
+        privileges=params["privileges"],
+        exposure=params["exposure"],
+        amnesty_trust=params["amnesty_trust"],
+    )
+    free = ~scripted
+    if complete:
+        indptr, indices = np.zeros(1, np.int64), np.zeros(0, np.int64)
+    else:
+        indptr = adjacency.indptr.astype(np.int64)
+        indices = adjacency.indices.astype(np.int64)
+    uniforms = np.empty((r, n))
+    old_state = np.empty_like(state)
+    counted = np.zeros(r * n, dtype=bool)
+    defected_neighbours = np.zeros(r * n, dtype=np.int64)
+    if not complete:
+        kernels.propagate_defections(state, counted, indptr, indices, defected_neighbours)
+    stepping = time.perf_counter()
     for t in range(steps):
-        uniforms = np.concatenate([rng.random(n) for rng in rngs])
-        defected = state == DEFECTED
-        if complete:
-            peer_share = np.repeat(sig.n_defected / n, n)
-        else:
-            counts = adjacency @ defected.astype(np.float64)
-            peer_share = np.divide(counts, degree, out=np.zeros(r * n), where=degree > 0)
-        pressure = rule.defection_pressure(
-            weights,
-            disaffection=params["disaffection"],
-            peer_share=peer_share,
-            tribe_share=tribe_share(
-                sig.tribe_defected_weight[groups.tribe_row],
-                sig.tribe_total_weight[groups.tribe_row],
-                rank_weight,
-                defected,
-            ),
-            rebellion=sig.rebellion[region_of, replicate_of],
-            survival=np.repeat(sig.survival, n),
-            privileges=params["privileges"],
-            exposure=params["exposure"],
-            amnesty_trust=params["amnesty_trust"],
+        for i, rng in enumerate(rngs):
+            rng.random(out=uniforms[i])
+        kernels.step(
+            t,
+            n,
+            state,
+            preparation_left,
+            defection_step,
+            free,
+            params["preparation_time"],
+            params["threshold"],
+            np.asarray(static.disaffection, dtype=np.float64),
+            np.asarray(static.retribution, dtype=np.float64),
+            np.asarray(static.privileges, dtype=np.float64),
+            complete,
+            indptr,
+            defected_neighbours,
+            sig.n_defected,
+            sig.tribe_defected_weight,
+            sig.tribe_total_weight,
+            groups.tribe_row,
+            rank_weight,
+            np.ascontiguousarray(sig.rebellion),
+            region_of,
+            sig.survival,
+            w.peer_weight,
+            w.tribal_pressure_weight,
+            w.danger_weight,
+            w.defector_credit,
+            w.late_defector_contempt,
+            w.defector_punishment,
+            spec.detection_probability,
+            spec.escape_probability,
+            uniforms.ravel(),
+            old_state,
         )
-        free = ~scripted
-        start = free & (state == LOYAL) & rule.starts_preparing(pressure, params["threshold"])
-        preparing = free & (state == PREPARING)
-        caught = preparing & rule.is_caught(uniforms, q)
-        advance = preparing & ~caught
-        escape = free & (state == ARRESTED) & rule.escapes(uniforms, e)
-
-        new_state = state.copy()
-        new_left = preparation_left.copy()
-        new_state[start & (k == 0)] = DEFECTED
-        new_state[start & (k > 0)] = PREPARING
-        new_left[start & (k > 0)] = k[start & (k > 0)]
-        new_state[caught] = ARRESTED
-        new_left[caught] = 0
-        new_left[advance] -= 1
-        new_state[advance & (new_left == 0)] = DEFECTED
-        new_state[escape] = DEFECTED
-        newly = (new_state == DEFECTED) & (state != DEFECTED) & (defection_step < 0)
-        defection_step[newly] = t + 1
-        state[:], preparation_left[:] = new_state, new_left
-
-        enact_events(t + 1)
+        if enact_events(t + 1):
+            totals = WeightTotals.of(groups, rank_weight)
+        if not complete:
+            kernels.propagate_defections(state, counted, indptr, indices, defected_neighbours)
         sig = signals_at(t + 1)
         record(t + 1, sig)
 
+    finished = time.perf_counter()
     return BatchResult(
+        setup_seconds=stepping - started,
+        step_seconds=finished - stepping,
         seeds=seeds,
         curves=curves,
         defection_step=defection_step.reshape(r, n),

@@ -123,6 +123,50 @@ def defection_pressure(
     )
 
 
+@dataclass(frozen=True)
+class StaticTerms:
+    """The products of Δ that involve only an official's fixed attributes."""
+
+    disaffection: ArrayLike  # a · x_i
+    retribution: ArrayLike  # w_ret · τ_i · X_i
+    privileges: ArrayLike  # w_priv · W_i
+
+
+def static_terms(
+    weights: Weights, *, disaffection, privileges, exposure, amnesty_trust
+) -> StaticTerms:
+    """Precompute the fixed products of Δ, in the operation order of
+    :func:`defection_pressure` (so that :func:`pressure_from_static` is bit-identical)."""
+    w = weights
+    return StaticTerms(
+        disaffection=w.disaffection_weight * disaffection,
+        retribution=w.retribution_weight * amnesty_trust * exposure,
+        privileges=w.privilege_weight * privileges,
+    )
+
+
+def pressure_from_static(
+    weights: Weights, static: StaticTerms, *, peer_share, tribe_share, rebellion, survival
+):
+    """Δ_i as :func:`defection_pressure` computes it, with the fixed products precomputed.
+
+    The same floating-point operations in the same order, so the same result to the last
+    bit (``tests/test_rule.py`` checks it); the batched engine uses it to avoid
+    recomputing the fixed products at every step.
+    """
+    w = weights
+    return (
+        static.disaffection
+        + w.peer_weight * peer_share
+        + w.tribal_pressure_weight * tribe_share
+        + w.danger_weight * rebellion
+        + static.retribution * (1.0 - survival)
+        + credit(survival, w.defector_credit, w.late_defector_contempt)
+        - static.privileges * survival
+        - w.defector_punishment * survival
+    )
+
+
 def starts_preparing(pressure: ArrayLike, threshold: ArrayLike):
     """A loyal official starts preparing to defect when Δ_i >= T_i (Granovetter 1978)."""
     return pressure >= threshold

@@ -86,6 +86,24 @@ class Groups:
 
 
 @dataclass(frozen=True)
+class WeightTotals:
+    """Rank-weight totals per replicate, region (G, R) and tribe (R * T)."""
+
+    everyone: np.ndarray
+    region: np.ndarray
+    tribe: np.ndarray
+
+    @classmethod
+    def of(cls, groups: Groups, rank_weight: np.ndarray) -> WeightTotals:
+        r, g = groups.n_replicates, groups.n_regions
+        return cls(
+            groups.everyone @ rank_weight,
+            (groups.region @ rank_weight).reshape(r, g).T,
+            groups.tribe @ rank_weight,
+        )
+
+
+@dataclass(frozen=True)
 class Signals:
     """The public state at one step, one value per replicate.
 
@@ -131,6 +149,41 @@ def sequential_mean(rows: np.ndarray) -> np.ndarray:
     return total / len(rows)
 
 
+@dataclass(frozen=True)
+class Tallies:
+    """Sums and counts of one step: defected rank weight per replicate (R,), per tribe
+    (R * T,) and per region (R * G,), and head counts per replicate (R,)."""
+
+    defected_weight: np.ndarray
+    tribe_defected_weight: np.ndarray
+    region_defected_weight: np.ndarray
+    n_defected: np.ndarray
+    n_preparing: np.ndarray
+    n_arrested: np.ndarray
+
+
+def tally(
+    defected: np.ndarray,
+    preparing: np.ndarray,
+    arrested: np.ndarray,
+    rank_weight: np.ndarray,
+    groups: Groups,
+) -> Tallies:
+    """Group sums in ``official_id`` order (sparse products). The batched engine's kernel
+    adds only the defected officials, in the same order: the same floats, because adding
+    the +0.0 of a loyal official leaves a non-negative running sum unchanged."""
+    r, n = groups.n_replicates, groups.n_officials
+    defected_weight = np.where(defected, rank_weight, 0.0)
+    return Tallies(
+        defected_weight=groups.everyone @ defected_weight,
+        tribe_defected_weight=groups.tribe @ defected_weight,
+        region_defected_weight=groups.region @ defected_weight,
+        n_defected=defected.reshape(r, n).sum(axis=1),
+        n_preparing=preparing.reshape(r, n).sum(axis=1),
+        n_arrested=arrested.reshape(r, n).sum(axis=1),
+    )
+
+
 def compute_signals(
     step: int,
     defected: np.ndarray,
@@ -142,11 +195,12 @@ def compute_signals(
     rebellion_shock: np.ndarray,
     survival_shock: np.ndarray,
     params: SurvivalParameters,
+    totals: WeightTotals | None = None,
 ) -> Signals:
     """Aggregate flat state arrays (R * N, in replicate blocks) into Signals.
 
     Args:
-        step: the step the signals describe (for the record; schedules are passed in).
+        step: the step the signals describe (the schedule is evaluated by the caller).
         defected, preparing, arrested: boolean arrays of length R * N.
         rank_weight: float array of length R * N.
         groups: the membership matrices.
@@ -154,16 +208,38 @@ def compute_signals(
         rebellion_shock: accumulated shocks, (G, R).
         survival_shock: accumulated shifts of the log-odds of survival, (R,).
         params: the survival and feedback parameters.
+        totals: the rank-weight totals of ``rank_weight`` if already known (they change
+            only when an event changes a rank weight); computed here otherwise.
     """
-    del step  # the schedule has already been evaluated at this step
-    r, n, g = groups.n_replicates, groups.n_officials, groups.n_regions
-    defected_weight = np.where(defected, rank_weight, 0.0)
-    total_weight = groups.everyone @ rank_weight
-    weighted_share = np.divide(
-        groups.everyone @ defected_weight, total_weight, out=np.zeros(r), where=total_weight > 0
+    del step
+    return signals_from_tallies(
+        tally(defected, preparing, arrested, rank_weight, groups),
+        totals or WeightTotals.of(groups, rank_weight),
+        groups,
+        scheduled_rebellion,
+        rebellion_shock,
+        survival_shock,
+        params,
     )
-    region_total = (groups.region @ rank_weight).reshape(r, g).T
-    region_defected = (groups.region @ defected_weight).reshape(r, g).T
+
+
+def signals_from_tallies(
+    tallies: Tallies,
+    totals: WeightTotals,
+    groups: Groups,
+    scheduled_rebellion: np.ndarray,
+    rebellion_shock: np.ndarray,
+    survival_shock: np.ndarray,
+    params: SurvivalParameters,
+) -> Signals:
+    """Shares, rebellion and perceived survival from the step's tallies (ODD 7.1)."""
+    r, n, g = groups.n_replicates, groups.n_officials, groups.n_regions
+    total_weight = totals.everyone
+    weighted_share = np.divide(
+        tallies.defected_weight, total_weight, out=np.zeros(r), where=total_weight > 0
+    )
+    region_total = totals.region
+    region_defected = tallies.region_defected_weight.reshape(r, g).T
     region_share = np.divide(
         region_defected, region_total, out=np.zeros((g, r)), where=region_total > 0
     )
@@ -182,15 +258,14 @@ def compute_signals(
         params.survival_defection_sensitivity,
         params.survival_rebellion_sensitivity,
     )
-    n_defected = defected.reshape(r, n).sum(axis=1)
     return Signals(
-        n_defected=n_defected,
-        n_preparing=preparing.reshape(r, n).sum(axis=1),
-        n_arrested=arrested.reshape(r, n).sum(axis=1),
-        share_defected=n_defected / n if n else np.zeros(r),
+        n_defected=tallies.n_defected,
+        n_preparing=tallies.n_preparing,
+        n_arrested=tallies.n_arrested,
+        share_defected=tallies.n_defected / n if n else np.zeros(r),
         weighted_defected_share=weighted_share,
-        tribe_defected_weight=groups.tribe @ defected_weight,
-        tribe_total_weight=groups.tribe @ rank_weight,
+        tribe_defected_weight=tallies.tribe_defected_weight,
+        tribe_total_weight=totals.tribe,
         rebellion=rebellion,
         mean_rebellion=mean_rebellion,
         survival=survival,

@@ -159,3 +159,29 @@ def test_rebellion_is_interpolated_shocked_fed_back_and_clipped():
     assert rule.rebellion_intensity(0.0, -0.5, 0.0, 0.0) == 0.0
     levels = rule.rebellion_intensity(np.array([0.2, 0.2]), 0.0, np.array([0.0, 1.0]), 0.5)
     assert levels.tolist() == [0.2, 0.7]
+
+
+def test_the_factored_pressure_is_bit_identical_to_the_equation():
+    rng = np.random.default_rng(0)
+    n = 10_000
+    attrs = {
+        "disaffection": rng.uniform(0, 0.5, n),
+        "privileges": rng.uniform(0, 1, n),
+        "exposure": rng.uniform(0, 1.2, n),
+        "amnesty_trust": rng.uniform(0, 1, n),
+    }
+    signals = {
+        "peer_share": rng.uniform(0, 1, n),
+        "tribe_share": rng.uniform(0, 1, n),
+        "rebellion": rng.uniform(0, 1, n),
+        "survival": rng.uniform(0, 1, n),
+    }
+    direct = rule.defection_pressure(ALL_ON, **attrs, **signals)
+    factored = rule.pressure_from_static(ALL_ON, rule.static_terms(ALL_ON, **attrs), **signals)
+    assert np.array_equal(direct, factored)
+    # and one official at a time, with Python floats, as the Mesa agent computes it
+    for i in range(0, n, 997):
+        one = rule.defection_pressure(
+            ALL_ON, **{k: float(v[i]) for k, v in (attrs | signals).items()}
+        )
+        assert one == direct[i]
