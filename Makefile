@@ -11,7 +11,7 @@ XDIST  ?= -n 2 --dist loadfile
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,sweep]"
 	touch $(STAMP)
 
 venv: $(STAMP)

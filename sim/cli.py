@@ -104,12 +104,22 @@ def precheck(argv: Sequence[str]) -> None:
             "a single value (add --multirun to sweep over several)",
         )
 
-    runs = [fixed] + [
-        [*fixed, f"{o.get_key_element()}={value}"]
-        for o in sweeps
-        for value in o.sweep_string_iterator()
-    ]
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="sim"):
+        if multirun:  # a named sweep's own parameters are sweeps too
+            try:
+                full = compose(CONFIG_NAME, overrides=fixed, return_hydra_config=True)
+                params = dict(full.hydra.sweeper.get("params") or {})
+            except Exception as e:
+                raise _explain(e, fixed) from None
+            swept = {o.get_key_element() for o in sweeps}
+            for key, value in params.items():
+                if key not in swept:
+                    sweeps.append(parser.parse_overrides([f"{key}={value}"])[0])
+        runs = [fixed] + [
+            [*fixed, f"{o.get_key_element()}={value}"]
+            for o in sweeps
+            for value in o.sweep_string_iterator()
+        ]
         for overrides in runs:
             try:
                 cfg = compose(CONFIG_NAME, overrides=overrides)
@@ -164,13 +174,31 @@ def _explain(error: Exception, overrides: list[str]):
 def task(cfg: Any) -> None:
     """The Hydra job: run one scenario into Hydra's output folder and print its summary."""
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
     from omegaconf import OmegaConf
 
     from sim.errors import ConfigError
-    from sim.runner import run
 
     container = OmegaConf.to_container(cfg, resolve=True)
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    hydra_cfg = HydraConfig.get()
+    if hydra_cfg.mode == RunMode.MULTIRUN:
+        # a sweep point: its replicates through the batched engine; Mesa is not imported
+        from sim.sweep import run_point
+
+        try:
+            run_point(
+                container,
+                Path(hydra_cfg.sweep.dir),
+                list(hydra_cfg.overrides.task),
+                job_label=" ".join(hydra_cfg.overrides.task),
+            )
+        except ConfigError as e:
+            print(f"error: {e}", file=sys.stderr)
+            raise SystemExit(EXIT_BAD_INPUT) from None
+        return
+    from sim.runner import run
+
+    out_dir = Path(hydra_cfg.runtime.output_dir)
     try:
         result = run(container, out_dir)
     except ConfigError as e:

@@ -47,6 +47,8 @@ TOP_KEYS = (
     "description",
     "seed",
     "structure_seed",
+    "replicates",
+    "sweep_name",
     "steps",
     "calendar",
     "model",
@@ -98,6 +100,7 @@ def validate_config(cfg: Mapping[str, Any]) -> None:
     if cfg.get("structure_seed") is not None:
         _integer("structure_seed", cfg.get("structure_seed"))
     steps = _integer("steps", cfg.get("steps"))
+    _integer("replicates", cfg.get("replicates", 1), low=1)
     model = cfg.get("model") or {}
     for key, value in model.items():
         if key not in MODEL_KEYS:
