@@ -271,6 +271,8 @@ class SweepCallback(Callback):
     def on_multirun_start(self, config, **kwargs) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
         (sweep_dir / STATE_DIR).mkdir(parents=True, exist_ok=True)
+        for stale in sweep_dir.glob(".*.tmp"):  # a merge killed mid-write
+            stale.unlink(missing_ok=True)
         try:
             total = count_points(
                 list(config.hydra.overrides.task), dict(config.hydra.sweeper.get("params") or {})
