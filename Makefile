@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 XDIST  ?= -n 2 --dist loadfile
 
-.PHONY: run test test-slow lint format venv clean
+.PHONY: run test test-slow bench lint format venv clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,7 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache *.egg-info
+
+## bench: speed and memory figures in one run; writes bench.json and prints a table
+bench: $(STAMP)
+	$(BIN)/python -m sim.bench

@@ -1,0 +1,169 @@
+"""``make bench``: speed and memory figures, measured in one run on this machine.
+
+Writes ``bench.json`` and prints the same figures as a table:
+
+- ``mesa_agent_steps_per_s_n1000``/``_n10000``: the Mesa model (``DefectionModel``) on the
+  Syria regime scaled to N officials, stepping only (construction excluded);
+- ``batched_agent_steps_per_s_n1000``/``_n10000``: the batched engine, R = 64 replicates
+  of the same regime, stepping only (``batched_setup_s_*`` reports building officials,
+  parameters and networks); numba's compilation is done before timing;
+- ``ratio_n1000``/``ratio_n10000``: batched / Mesa;
+- ``sweep_runs``, ``sweep_wall_s``, ``sweep_peak_rss_mib``: the reference sweep
+  (configs/sweep/reference.yaml: 100 points x 100 replicates of 1,000 officials x 100
+  steps) on all cores with the joblib launcher, from a fresh folder, as one command: wall
+  time, and the peak of the summed resident memory of all its processes;
+- ``help_start_s``: ``python -m sim --help``, median of 3.
+
+Targets (issue 3): ratio_n1000 >= 300, sweep_wall_s <= 60, sweep_peak_rss_mib <= 2048,
+help_start_s <= 1.5.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+from sim.cli import PROJECT_ROOT
+from sim.config import model_kwargs
+from sim.files import atomic_write
+from sim.runner import compose_config
+
+ROLES = ("minister", "general", "security_chief", "ambassador", "governor", "party_official")
+SYRIA_1000 = {
+    "minister": 90,
+    "general": 180,
+    "security_chief": 60,
+    "ambassador": 120,
+    "governor": 42,
+    "party_official": 506,
+}
+TARGETS = {
+    "ratio_n1000": (">=", 300),
+    "sweep_wall_s": ("<=", 60),
+    "sweep_peak_rss_mib": ("<=", 2048),
+    "help_start_s": ("<=", 1.5),
+}
+
+
+def regime(n: int) -> list[str]:
+    """Overrides for the Syria regime with about n officials (1,000 or 10,000)."""
+    scale = n // 1000
+    counts = {role: c * scale for role, c in SYRIA_1000.items()}
+    counts["party_official"] -= 2 * (scale - 1)  # the two named officials stay two
+    return [
+        "scenario=syria_1000",
+        "structure_seed=1",
+        *(f"population.roles.{r}.count={c}" for r, c in counts.items()),
+    ]
+
+
+def mesa_rate(n: int, steps: int) -> float:
+    from sim.model import DefectionModel
+
+    model = DefectionModel(**model_kwargs(compose_config(*regime(n))))
+    for _ in range(60):  # into the interesting part of the run
+        model.step()
+    start = time.perf_counter()
+    for _ in range(steps):
+        model.step()
+    return model.n_officials * steps / (time.perf_counter() - start)
+
+
+def batched_rate(n: int, replicates: int, steps: int) -> tuple[float, float]:
+    from sim.engine import run_batch
+
+    kwargs = model_kwargs(compose_config(*regime(n), f"steps={steps}"))
+    run_batch(kwargs, [0], 2)  # compile (or load) the kernels before timing
+    batch = run_batch(kwargs, list(range(replicates)), steps)
+    n_officials = batch.state.shape[1]
+    return n_officials * replicates * steps / batch.step_seconds, batch.setup_seconds
+
+
+def reference_sweep() -> tuple[int, float, float]:
+    folder = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
+    try:
+        command = [
+            sys.executable,
+            "-m",
+            "sim",
+            "--multirun",
+            "sweep=reference",
+            "hydra/launcher=joblib",
+            f"hydra.sweep.dir={folder}",
+        ]
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        parent, peak = psutil.Process(proc.pid), 0
+        while proc.poll() is None:
+            try:
+                rss = parent.memory_info().rss + sum(
+                    c.memory_info().rss for c in parent.children(recursive=True)
+                )
+                peak = max(peak, rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+        wall = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise SystemExit(f"the reference sweep failed (exit {proc.returncode})")
+        with open(folder / "runs.csv") as f:
+            runs = sum(1 for _ in f) - 1
+        return runs, wall, peak / 2**20
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def help_start() -> float:
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "sim", "--help"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            check=True,
+        )
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    figures: dict[str, float | int | str] = {}
+    for n, mesa_steps, batched_steps in ((1000, 40, 100), (10000, 6, 30)):
+        figures[f"mesa_agent_steps_per_s_n{n}"] = round(mesa_rate(n, mesa_steps))
+        rate, setup = batched_rate(n, 64, batched_steps)
+        figures[f"batched_agent_steps_per_s_n{n}"] = round(rate)
+        figures[f"batched_setup_s_n{n}"] = round(setup, 3)
+        figures[f"ratio_n{n}"] = round(rate / figures[f"mesa_agent_steps_per_s_n{n}"], 1)
+    runs, wall, rss = reference_sweep()
+    figures.update(sweep_runs=runs, sweep_wall_s=round(wall, 2), sweep_peak_rss_mib=round(rss))
+    figures["help_start_s"] = round(help_start(), 3)
+    figures["machine"] = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    atomic_write(PROJECT_ROOT / "bench.json", lambda f: f.write(json.dumps(figures, indent=2)))
+    width = max(map(len, figures))
+    for key, value in figures.items():
+        target = TARGETS.get(key)
+        verdict = ""
+        if target:
+            op, bound = target
+            ok = value >= bound if op == ">=" else value <= bound
+            verdict = f"   target {op} {bound}: {'met' if ok else 'NOT met'}"
+        shown = f"{value:,}" if isinstance(value, int) else str(value)
+        print(f"{key:<{width}}  {shown:>14}{verdict}")
+    print("written: bench.json")
+
+
+if __name__ == "__main__":
+    main()
