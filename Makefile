@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 XDIST  ?= -n 2 --dist loadfile
 
-.PHONY: run test test-slow bench lint format venv clean
+.PHONY: run test test-slow bench lint format venv venv-ray test-ray clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,27 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix sim tests experiments
 
 clean:
-	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(VENV_RAY) outputs multirun .pytest_cache .ruff_cache *.egg-info
 
 ## bench: speed and memory figures in one run; writes bench.json and prints a table
 bench: $(STAMP)
 	$(BIN)/python -m sim.bench
+
+# Ray: a separate environment, because hydra-ray-launcher pins cloudpickle<3, which the
+# joblib launcher's environment cannot share (README.md, "Ray").
+VENV_RAY := .venv-ray
+$(VENV_RAY)/.installed-stamp: pyproject.toml
+	$(PYTHON) -m venv $(VENV_RAY)
+	$(VENV_RAY)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_RAY)/bin/python -m pip install --quiet -e ".[ray]"
+	touch $@
+
+## venv-ray: the environment for sweeps on Ray (about 1 GB)
+venv-ray: $(VENV_RAY)/.installed-stamp
+
+## test-ray: a two-point sweep through the Ray launcher (a local Ray instance)
+test-ray: venv-ray
+	rm -rf multirun/ray-check
+	$(VENV_RAY)/bin/python -m sim --multirun hydra/launcher=ray model.peer_weight=0.4,0.8 \
+		replicates=3 steps=10 sweep_name=ray-check
+	test "$$(wc -l < multirun/ray-check/runs.csv)" -eq 7 && echo "ray sweep: 6 runs, as expected"
