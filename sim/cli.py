@@ -198,6 +198,12 @@ def task(cfg: Any) -> None:
         return
     from sim.runner import run
 
+    if container.get("replicates", 1) > 1:
+        print(
+            f"note: replicates={container['replicates']} applies to sweeps (--multirun); "
+            "this single run uses seed only",
+            file=sys.stderr,
+        )
     out_dir = Path(hydra_cfg.runtime.output_dir)
     try:
         result = run(container, out_dir)
