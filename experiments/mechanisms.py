@@ -38,6 +38,14 @@ WITHOUT_AMBASSADOR = [
     " {kind: defection, date: 2012-07-05, official: republican_guard_general},"
     " {kind: survival_shock, date: 2012-07-09, size: -0.25}]",
 ]
+WITHOUT_TALKS = [
+    "events_file=null",
+    "events=[{kind: arrest, date: 2012-05-01, official: republican_guard_general},"
+    " {kind: defection, date: 2012-07-05, official: republican_guard_general},"
+    " {kind: defection, date: 2012-07-11, official: ambassador_to_iraq,"
+    " broadcast_multiplier: 2.0}]",
+]
+REGIONS = ("east", "north", "capital", "coast")
 ROLES = ("minister", "general", "security_chief", "ambassador", "governor", "party_official")
 CONDITIONS: dict[str, list[str]] = {
     "syria": [],
@@ -49,6 +57,11 @@ CONDITIONS: dict[str, list[str]] = {
     "long_preparation": [
         f"population.roles.{r}.preparation_time={{dist: integers, low: 6, high: 10}}" for r in ROLES
     ],
+    "more_privileges": ["model.privilege_weight=1.5"],
+    "no_contempt": ["model.late_defector_contempt=0"],
+    "no_escape": ["model.escape_probability=0"],
+    "no_talks": WITHOUT_TALKS,
+    "flat_rebellion": [f"rebellion.{r}.points=[[0,0.05]]" for r in REGIONS],
     "amnesty_offer": ["scenario=amnesty_offer"],
     "coup_proofed": ["scenario=coup_proofed"],
 }
@@ -92,6 +105,11 @@ def measure(model) -> dict[str, float]:
         ),
         "core_share": np.mean([o.state is State.DEFECTED for o in core]),
         "arrest_rate": sum(o.state is State.ARRESTED for o in started) / max(1, len(started)),
+        "arrested_end": rows[-1]["n_arrested"],
+        "escaped": sum(
+            1 for e in model.event_log if e["from"] == "arrested" and e["to"] == "defected"
+        ),
+        "preparing_after_talks": rows[t]["n_preparing"],
         "senior_preparing_2_weeks": sum(rows[t + 2][f"n_preparing_{r}"] for r in SENIOR),
         "senior_defected_2_weeks": len(defected_by(model, t + 2, lambda o: o.role in SENIOR)),
         "rise_8_weeks_after": rows[t + 8]["share_defected"] - rows[t]["share_defected"],

@@ -104,6 +104,38 @@ def test_defections_rush_after_the_high_profile_ones():
     assert_positive(d)
 
 
+def test_more_privileges_mean_fewer_defections():
+    """C01: officials hold on to what loyalty pays: with the privileges weighing 1.5
+    instead of 1, fewer defect in the end."""
+    assert_positive(differences("final_share", "syria", "more_privileges"))
+
+
+def test_contempt_for_late_defectors_holds_officials_back():
+    """C06: without contempt for late defectors, more officials leave once the regime's
+    collapse looks likely: final share higher without it."""
+    assert_positive(differences("final_share", "no_contempt", "syria"))
+
+
+def test_arrested_officials_who_can_escape_end_up_defecting():
+    """C13: the general's story in general: with an escape probability of 0.02 per week,
+    arrested officials escape and defect; without it, more are still held at the end."""
+    assert np.sum([o["escaped"] for o in outcomes("syria")]) > 0
+    assert_positive(differences("arrested_end", "no_escape", "syria"))
+
+
+def test_sixteen_months_of_rising_violence_drive_the_defections():
+    """C14: with the rebellion held at its March 2011 level everywhere, far fewer defect."""
+    assert_positive(differences("final_share", "syria", "flat_rebellion"))
+
+
+def test_news_of_transition_talks_raises_the_number_preparing():
+    """C15: the reported talks on a transitional government (a blow to the regime's
+    perceived survival) leave more officials preparing the following week."""
+    d = differences("preparing_after_talks", "syria", "no_talks")
+    assert np.all(d >= 0)
+    assert_positive(d)
+
+
 # --- claims of 003 (the news digest) ------------------------------------------------------
 def test_a_high_profile_defection_raises_preparing_before_defected():
     """C09/C12: the week after the ambassador's call more officials are preparing than
