@@ -315,9 +315,7 @@ class MeanField:
                 roots.append(xs[i])
             elif g[i] * g[i + 1] < 0:
                 roots.append(
-                    optimize.brentq(
-                        lambda x: self(x) - x, xs[i], xs[i + 1], xtol=1e-15, rtol=1e-15
-                    )
+                    optimize.brentq(lambda x: self(x) - x, xs[i], xs[i + 1], xtol=1e-15, rtol=1e-15)
                 )
         if g[-1] == 0.0:
             roots.append(1.0)

@@ -39,6 +39,7 @@ MODEL_KEYS: dict[str, tuple[float, float, bool]] = {
     "survival_defection_sensitivity": (0.0, INF, False),
     "survival_rebellion_sensitivity": (0.0, INF, False),
     "rebellion_feedback_weight": (0.0, INF, False),
+    "initial_defected_share": (0.0, 1.0, False),
 }
 NETWORK_KINDS = ("complete", "ties")
 NETWORK_DEGREES = ("tribe_degree", "institution_degree", "random_degree")

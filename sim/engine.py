@@ -32,6 +32,7 @@ from sim.world import (
     build_structure_and_network,
     build_world,
     dynamics_generator,
+    initial_defectors,
     make_spec,
     seed_streams,
 )
@@ -213,6 +214,10 @@ def run_batch(model_kwargs: Mapping[str, Any], seeds: Sequence[int], steps: int)
         for g, region in enumerate(spec.regions):
             curves[f"rebellion_{region}"][step] = sig.rebellion[g]
 
+    for rep, (pop, _) in enumerate(worlds):
+        gone = rep * n + initial_defectors(pop, spec.initial_defected_share)
+        state[gone] = DEFECTED
+        defection_step[gone] = 0
     if enact_events(0):
         totals = WeightTotals.of(groups, rank_weight)
     sig = signals_at(0)

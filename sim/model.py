@@ -22,6 +22,7 @@ from sim.world import (
     DEFAULT_POPULATION,
     DEFAULT_REBELLION,
     build_world,
+    initial_defectors,
     make_spec,
     seed_streams,
 )
@@ -53,6 +54,8 @@ class DefectionModel(mesa.Model):
         survival_rebellion_sensitivity: b_R >= 0, the same per unit of mean rebellion.
         rebellion_feedback_weight: how much a region's rank-weighted defected share adds
             to its rebellion.
+        initial_defected_share: share in [0, 1] of the unnamed officials, those with the
+            lowest thresholds, who have already defected at step 0.
         seed: the run's seed; every random draw derives from it.
         structure_seed: if set, tribes, regions and ties come from this seed instead, so
             that runs with different seeds share them (sim.world).
@@ -81,6 +84,7 @@ class DefectionModel(mesa.Model):
         survival_defection_sensitivity: float = 0.0,
         survival_rebellion_sensitivity: float = 0.0,
         rebellion_feedback_weight: float = 0.0,
+        initial_defected_share: float = 0.0,
         seed: int = 0,
         structure_seed: int | None = None,
     ) -> None:
@@ -111,6 +115,7 @@ class DefectionModel(mesa.Model):
             survival_defection_sensitivity=survival_defection_sensitivity,
             survival_rebellion_sensitivity=survival_rebellion_sensitivity,
             rebellion_feedback_weight=rebellion_feedback_weight,
+            initial_defected_share=initial_defected_share,
         )
         self.weights = self.spec.weights
         self.detection_probability = detection_probability
@@ -165,6 +170,9 @@ class DefectionModel(mesa.Model):
                 },
             }
         )
+        for i in initial_defectors(self.population, initial_defected_share):
+            self.officials[i].state = State.DEFECTED
+            self.officials[i].defection_step = 0
         self.enact_events(0)
         self.update_signals()
         self.datacollector.collect(self)

@@ -81,6 +81,7 @@ class Spec:
     population: Mapping[str, Any]
     network: Mapping[str, Any]
     structure_seed: int | None
+    initial_defected_share: float = 0.0
 
 
 def check_probability(key: str, value: float) -> None:
@@ -111,10 +112,12 @@ def make_spec(
     survival_defection_sensitivity: float = 0.0,
     survival_rebellion_sensitivity: float = 0.0,
     rebellion_feedback_weight: float = 0.0,
+    initial_defected_share: float = 0.0,
 ) -> Spec:
     """Validate and assemble the model's keyword arguments (see ``DefectionModel``)."""
     check_probability("model.detection_probability", detection_probability)
     check_probability("model.escape_probability", escape_probability)
+    check_probability("model.initial_defected_share", initial_defected_share)
     if not 0.0 < initial_survival < 1.0:
         raise ConfigError("model.initial_survival", initial_survival, "a number in (0, 1)")
     cal = make_calendar(calendar)
@@ -148,7 +151,17 @@ def make_spec(
         population=population,
         network=network,
         structure_seed=structure_seed,
+        initial_defected_share=initial_defected_share,
     )
+
+
+def initial_defectors(population: Population, share: float) -> np.ndarray:
+    """Officials already defected at step 0: the round(share * n) unnamed officials with
+    the lowest thresholds (ties broken by official_id)."""
+    unnamed = np.flatnonzero(np.array([not name for name in population.name], dtype=bool))
+    count = round(share * len(unnamed))
+    order = np.argsort(population.params["threshold"][unnamed], kind="stable")
+    return np.sort(unnamed[order[:count]])
 
 
 def build_structure_and_network(spec: Spec, streams: Streams) -> tuple[Population, Network]:

@@ -42,6 +42,7 @@ CASES = {
         "population.roles.official.threshold={dist: normal, mean: 0.2, sd: 0.12}",
     ],
     "kuran_ten_lowered": ["scenario=kuran_ten_lowered"],
+    "syria_initial_defectors": ["steps=60", "model.initial_defected_share=0.1", *ALL_TERMS],
 }
 
 

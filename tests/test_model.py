@@ -238,3 +238,11 @@ def test_parameter_precedence_named_over_tribe_over_role_over_defaults():
     assert p.params["disaffection"][-1] == 0.8 and np.all(p.params["disaffection"][:-1] == 0.3)
     assert p.region_names[p.region[-1]] == "east"  # a named official's own region
     assert np.sum(core[:10]) == 5  # largest remainder: exactly half of the ministers
+
+
+def test_initial_defectors_are_those_with_the_lowest_thresholds():
+    pop = population(10, threshold={"dist": "values", "values": [9, 3, 7, 1, 5, 8, 2, 6, 4, 0]})
+    m = DefectionModel(population=pop, initial_defected_share=0.3, peer_weight=0.0)
+    gone = [o.official_id for o in m.officials if o.state is State.DEFECTED]
+    assert gone == [3, 6, 9] and all(m.officials[i].defection_step == 0 for i in gone)
+    assert m.timeseries()[0]["share_defected"] == pytest.approx(0.3)
