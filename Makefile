@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 XDIST  ?= -n 2 --dist loadfile
 
-.PHONY: run test test-slow bench lint format venv venv-ray test-ray clean
+.PHONY: run test test-slow bench figures lint format venv venv-ray test-ray clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,3 +61,9 @@ test-ray: venv-ray
 	$(VENV_RAY)/bin/python -m sim --multirun hydra/launcher=ray model.peer_weight=0.4,0.8 \
 		replicates=3 steps=10 sweep_name=ray-check
 	test "$$(wc -l < multirun/ray-check/runs.csv)" -eq 7 && echo "ray sweep: 6 runs, as expected"
+
+FIGURE_SCRIPTS := cascade_curves tipping_curve phase_diagram bifurcation losing_side sensitivity
+
+## figures: every figure of docs/results.md from scratch (PNG, PDF and data in figures/)
+figures: $(STAMP)
+	cd experiments && for f in $(FIGURE_SCRIPTS); do ../$(BIN)/python $$f.py || exit 1; done
