@@ -6,12 +6,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 XDIST  ?= -n 2 --dist loadfile
 
-.PHONY: run test test-slow bench figures lint format venv venv-ray test-ray clean
+.PHONY: run test test-slow bench figures app gif test-browser lint format venv venv-ray test-ray clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,sweep]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,sweep,app]"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -67,3 +67,25 @@ FIGURE_SCRIPTS := cascade_curves tipping_curve phase_diagram bifurcation losing_
 ## figures: every figure of docs/results.md from scratch (PNG, PDF and data in figures/)
 figures: $(STAMP)
 	cd experiments && for f in $(FIGURE_SCRIPTS); do ../$(BIN)/python $$f.py || exit 1; done
+
+APP_PORT ?= 8765
+SCENARIO ?= syria_2012
+
+## app: the classroom app on http://localhost:$(APP_PORT) (Ctrl-C stops it)
+app: $(STAMP)
+	@echo "The classroom app: open http://localhost:$(APP_PORT) in a browser (Ctrl-C to stop)"
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False PYTHONWARNINGS=ignore \
+		$(BIN)/solara run sim/app.py --host localhost --port $(APP_PORT) --no-open
+
+## gif: a run of SCENARIO as an animated GIF for slides (figures/<scenario>.gif)
+gif: $(STAMP)
+	$(BIN)/python -m sim.gif --scenario $(SCENARIO) --every 2
+
+## test-browser: the app in headless Chromium (installs Debian's chromium if it can)
+test-browser: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "test-browser: installing Debian's chromium package"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+	  || echo "test-browser: SKIPPED: chromium could not be installed (apt-get failed or not root)"; }
+	$(BIN)/python -m pip install --quiet -e ".[browser]"
+	$(BIN)/python -m pytest -m browser -rs -p no:cacheprovider tests/test_browser.py

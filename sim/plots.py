@@ -18,6 +18,7 @@ matplotlib.use("Agg")  # files only; the classroom app brings its own backend
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -191,3 +192,124 @@ def save_figure(fig: Figure, path: Path, dpi: int = 130) -> None:
     fig.savefig(buffer, format=Path(path).suffix.lstrip(".") or "png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     atomic_write(Path(path), buffer.getvalue())
+
+
+# --- the network of officials (classroom app, GIF export) -------------------------------------
+STATE_STYLES = {
+    # colours of distinct lightness, so the states survive greyscale too
+    "loyal": {"color": "#d9d9d9", "edgecolor": "#7f7f7f", "label": "loyal"},
+    "preparing": {"color": "#E69F00", "edgecolor": "#7a5300", "label": "preparing (unseen)"},
+    "defected": {"color": "#000000", "edgecolor": "#000000", "label": "defected"},
+    "arrested": {"color": "#CC79A7", "edgecolor": "#5e2a4a", "label": "arrested"},
+}
+
+
+def network_layout(tribe: Sequence[int], role: Sequence[int]) -> np.ndarray:
+    """Deterministic positions: one disc per tribe on a ring, officials in a sunflower
+    spiral inside it, ordered by role (so institutions sit together within a tribe)."""
+    tribe, role = np.asarray(tribe), np.asarray(role)
+    positions = np.zeros((len(tribe), 2))
+    tribes = np.unique(tribe)
+    golden = np.pi * (3 - np.sqrt(5))
+    for k, t in enumerate(tribes):
+        members = np.flatnonzero(tribe == t)
+        members = members[np.argsort(role[members], kind="stable")]
+        angle = 2 * np.pi * k / len(tribes)
+        centre = np.array([np.cos(angle), np.sin(angle)]) * (0 if len(tribes) == 1 else 1.0)
+        radius = 0.85 * np.sqrt(len(members) / max(len(tribe), 1)) if len(tribes) > 1 else 1.0
+        j = np.arange(len(members))
+        r = radius * np.sqrt((j + 0.5) / max(len(members), 1))
+        positions[members] = centre + np.column_stack(
+            [r * np.cos(j * golden), r * np.sin(j * golden)]
+        )
+    return positions
+
+
+def draw_network(
+    ax: Axes,
+    positions: np.ndarray,
+    edges: np.ndarray | None,
+    states: Sequence[str],
+    roles: Sequence[str],
+    tribe_labels: Mapping[str, np.ndarray] | None = None,
+) -> None:
+    """Officials as markers (shape: role; colour: state), ties as thin grey lines.
+
+    Args:
+        positions: (N, 2) positions (see :func:`network_layout`).
+        edges: (M, 2) ties, or None for the complete graph (not drawn).
+        states: each official's state name.
+        roles: each official's role.
+        tribe_labels: tribe name -> positions of its members, to label the clusters.
+    """
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+
+    if edges is not None and len(edges):
+        segments = positions[edges]
+        ax.add_collection(LineCollection(segments, colors="0.75", linewidths=0.3, zorder=0))
+    states, roles = np.asarray(states), np.asarray(roles)
+    role_names = list(dict.fromkeys(roles.tolist()))
+    size = 28 if len(states) <= 400 else 10
+    for i, role in enumerate(role_names):
+        for state, style in STATE_STYLES.items():
+            mask = (roles == role) & (states == state)
+            if mask.any():
+                ax.scatter(
+                    positions[mask, 0],
+                    positions[mask, 1],
+                    s=size,
+                    marker=MARKERS[i % len(MARKERS)],
+                    c=style["color"],
+                    edgecolors=style["edgecolor"],
+                    linewidths=0.5,
+                    zorder=2,
+                )
+    for name, members in (tribe_labels or {}).items():
+        top = members[:, 1].max() if len(members) else 0
+        ax.text(
+            members[:, 0].mean(),
+            top + 0.08,
+            name.replace("_", " "),
+            ha="center",
+            fontsize=8,
+            color="0.25",
+        )
+    handles = [
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="o",
+            markersize=7,
+            markerfacecolor=s["color"],
+            markeredgecolor=s["edgecolor"],
+            label=s["label"],
+        )
+        for s in STATE_STYLES.values()
+    ]
+    handles += [
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker=MARKERS[i % len(MARKERS)],
+            markersize=6,
+            markerfacecolor="white",
+            markeredgecolor="0.2",
+            label=r.replace("_", " "),
+        )
+        for i, r in enumerate(role_names)
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncols=5,
+        fontsize=7,
+        frameon=False,
+        title="state (colour) and role (shape)",
+        title_fontsize=7,
+    )
+    ax.set_aspect("equal")
+    ax.axis("off")
