@@ -6,7 +6,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,10 +35,6 @@ def replicates_of(cfg: dict, n: int, seed: int = 0, **model: float) -> BatchResu
     point = {**cfg, "model": {**cfg["model"], **model}}
     validate_config(point)
     return run_batch(model_kwargs(point), replicate_seeds(seed, n), point["steps"])
-
-
-def final_shares(batch: BatchResult) -> np.ndarray:
-    return batch.curves["share_defected"][-1]
 
 
 def run_table(batch: BatchResult, **columns) -> pd.DataFrame:

@@ -17,13 +17,11 @@ import copy
 import functools
 from pathlib import Path
 
-import numpy as np
 import solara
 from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from sim.agents import State
 from sim.cli import CONFIG_DIR
 from sim.config import model_kwargs
 from sim.model import DefectionModel
@@ -224,5 +222,3 @@ def make_page(scenario: str = "syria_2012"):
 
 
 page = make_page()
-
-__all__ = ["SCENARIOS", "ClassroomModel", "State", "make_page", "np", "page"]

@@ -230,6 +230,9 @@ def run_batch(model_kwargs: Mapping[str, Any], seeds: Sequence[int], steps: int)
         exposure=params["exposure"],
         amnesty_trust=params["amnesty_trust"],
     )
+    static_disaffection = np.asarray(static.disaffection, dtype=np.float64)
+    static_retribution = np.asarray(static.retribution, dtype=np.float64)
+    static_privileges = np.asarray(static.privileges, dtype=np.float64)
     free = ~scripted
     if complete:
         indptr, indices = np.zeros(1, np.int64), np.zeros(0, np.int64)
@@ -255,9 +258,9 @@ def run_batch(model_kwargs: Mapping[str, Any], seeds: Sequence[int], steps: int)
             free,
             params["preparation_time"],
             params["threshold"],
-            np.asarray(static.disaffection, dtype=np.float64),
-            np.asarray(static.retribution, dtype=np.float64),
-            np.asarray(static.privileges, dtype=np.float64),
+            static_disaffection,
+            static_retribution,
+            static_privileges,
             complete,
             indptr,
             defected_neighbours,

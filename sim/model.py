@@ -207,7 +207,6 @@ class DefectionModel(mesa.Model):
         """The public signals of the current step (ODD 7.1), and their scalar views."""
         states = [o.state for o in self.officials]
         self.signals: Signals = compute_signals(
-            self.steps,
             np.array([s is State.DEFECTED for s in states], dtype=bool),
             np.array([s is State.PREPARING for s in states], dtype=bool),
             np.array([s is State.ARRESTED for s in states], dtype=bool),

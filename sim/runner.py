@@ -15,12 +15,12 @@ run never leaves a half-written file under a final name.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from sim.config import model_kwargs, validate_config
@@ -58,21 +58,21 @@ class Summary:
 
 
 def summarize(rows: Sequence[Mapping[str, Any]]) -> Summary:
-    """Headline figures from the rows of ``timeseries.csv``."""
-    shares = [float(r["share_defected"]) for r in rows]
-    rises = [b - a for a, b in itertools.pairwise(shares)]
-    # first step of the largest rise (ties within float noise go to the earliest)
-    top = max(rises, default=0.0)
-    best = next((i for i, r in enumerate(rises) if r >= top - 1e-12), None) if top > 0 else None
-    preparing = [int(r["n_preparing"]) for r in rows]
-    peak = max(range(len(preparing)), key=preparing.__getitem__)
+    """Headline figures from the rows of ``timeseries.csv``: the single-run case of
+    :func:`sim.sweep.summaries`, which defines them."""
+    from sim.sweep import summaries
+
+    columns = ("share_defected", "n_preparing", "n_arrested", "perceived_survival")
+    curves = {c: np.array([[float(r[c])] for r in rows]) for c in columns}
+    figures = {k: v[0] for k, v in summaries(curves).items()}
+    rise_at = int(figures["steepest_rise_step"])
     return Summary(
-        final_share=shares[-1],
-        steepest_rise_step=None if best is None else int(rows[best + 1]["step"]),
-        steepest_rise=0.0 if best is None else rises[best],
-        peak_preparing=preparing[peak],
-        peak_preparing_step=int(rows[peak]["step"]),
-        final_arrested=int(rows[-1]["n_arrested"]),
+        final_share=float(figures["final_share"]),
+        steepest_rise_step=None if rise_at < 0 else int(rows[rise_at]["step"]),
+        steepest_rise=float(figures["steepest_rise"]),
+        peak_preparing=int(figures["peak_preparing"]),
+        peak_preparing_step=int(rows[int(figures["peak_preparing_step"])]["step"]),
+        final_arrested=int(figures["final_arrested"]),
     )
 
 

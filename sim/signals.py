@@ -129,16 +129,14 @@ class Signals:
     survival: np.ndarray
 
 
-def tribe_share(tribe_defected_weight, tribe_total_weight, rank_weight, defected):
-    """Rank-weighted share of the *rest* of a tribe that has defected (0 if the rest has
-    no weight). Works on one official (scalars) or on arrays of officials."""
+def tribe_share(
+    tribe_defected_weight: float, tribe_total_weight: float, rank_weight: float, defected: bool
+) -> float:
+    """Rank-weighted share of the *rest* of one official's tribe that has defected (0 if
+    the rest has no weight). The batched engine's kernel does the same operations."""
     others = tribe_total_weight - rank_weight
     mine = rank_weight * defected
-    if np.ndim(others) == 0:
-        return float((tribe_defected_weight - mine) / others) if others > 0.0 else 0.0
-    return np.divide(
-        tribe_defected_weight - mine, others, out=np.zeros(np.shape(others)), where=others > 0.0
-    )
+    return float((tribe_defected_weight - mine) / others) if others > 0.0 else 0.0
 
 
 def sequential_mean(rows: np.ndarray) -> np.ndarray:
@@ -185,7 +183,6 @@ def tally(
 
 
 def compute_signals(
-    step: int,
     defected: np.ndarray,
     preparing: np.ndarray,
     arrested: np.ndarray,
@@ -200,18 +197,16 @@ def compute_signals(
     """Aggregate flat state arrays (R * N, in replicate blocks) into Signals.
 
     Args:
-        step: the step the signals describe (the schedule is evaluated by the caller).
         defected, preparing, arrested: boolean arrays of length R * N.
         rank_weight: float array of length R * N.
         groups: the membership matrices.
-        scheduled_rebellion: the exogenous schedule's level per region at ``step``, (G,).
+        scheduled_rebellion: the exogenous schedule's level per region at this step, (G,).
         rebellion_shock: accumulated shocks, (G, R).
         survival_shock: accumulated shifts of the log-odds of survival, (R,).
         params: the survival and feedback parameters.
         totals: the rank-weight totals of ``rank_weight`` if already known (they change
             only when an event changes a rank weight); computed here otherwise.
     """
-    del step
     return signals_from_tallies(
         tally(defected, preparing, arrested, rank_weight, groups),
         totals or WeightTotals.of(groups, rank_weight),
