@@ -47,6 +47,7 @@ def main() -> None:
             {
                 "condition": label,
                 "final_share_mean": share[-1].mean(),
+                "peak_defections_per_week": float(weeks.max()),
                 "p_cascade": float(np.mean(share[-1] >= 0.5)),
                 "median_defection_step_after_call": float(np.median(after))
                 if len(after)

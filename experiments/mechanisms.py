@@ -147,8 +147,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=len(SEEDS), help="seeds 0..n-1 (default 20)")
     args = parser.parse_args()
+    seeds = tuple(range(args.seeds))
     print(f"Syria scenario, mean over seeds 0..{args.seeds - 1}\n")
-    print(table(tuple(range(args.seeds))))
+    print(table(seeds))
+    runs = outcomes("syria", seeds)
+    ready = sum(r["senior_preparing_2_weeks"] > r["senior_defected_2_weeks"] for r in runs)
+    print(
+        f"\nsyria: two weeks after the call, senior officials preparing outnumber those "
+        f"visibly defected in {ready} of {len(runs)} runs"
+    )
 
 
 if __name__ == "__main__":

@@ -77,6 +77,13 @@ def main() -> None:
     )
     ax.legend(loc="upper left", fontsize=8)
     save(fig, "phase_diagram", cells)
+    for w in RETRIBUTION:
+        row = grid.loc[w]
+        x, p = row.index.to_numpy(dtype=float), row.to_numpy()
+        i = int(np.argmax(p >= 0.5))
+        if p[i] >= 0.5 and i > 0:  # linear interpolation between the neighbouring cells
+            x50 = x[i - 1] + (0.5 - p[i - 1]) * (x[i] - x[i - 1]) / (p[i] - p[i - 1])
+            print(f"retribution weight {w:g}: P(cascade) = 1/2 at danger weight {x50:.2f}")
 
 
 if __name__ == "__main__":
