@@ -21,6 +21,7 @@ and a loyal official starts preparing to defect when Δ_i ≥ T_i.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -216,12 +217,24 @@ def perceived_survival(
         p_t = 1 / (1 + exp(−(logit p_0 − b_D·D_t − b_R·R̄_t + S_t))).
     """
     logit = (
-        np.log(initial_survival / (1.0 - initial_survival))
+        log_odds(initial_survival)
         - survival_defection_sensitivity * weighted_defected_share
         - survival_rebellion_sensitivity * mean_rebellion
         + survival_shock
     )
-    return 1.0 / (1.0 + np.exp(-logit))
+    return 1.0 / (1.0 + libm_exp(-logit))
+
+
+#: ``exp`` of the C library (``math.exp``), element by element. NumPy's own ``np.exp``
+#: is a SIMD routine that differs from it in the last bit for about 5% of arguments, and
+#: from one CPU to another; the compiled engine (:mod:`sim.kernels`) calls the C
+#: library's ``exp``, so both engines, on any CPU, compute the same p_t.
+libm_exp = np.vectorize(math.exp, otypes=[np.float64])
+
+
+def log_odds(p: float) -> float:
+    """log(p / (1 − p)), the log-odds of a probability in (0, 1)."""
+    return float(np.log(p / (1.0 - p)))
 
 
 def rebellion_intensity(
