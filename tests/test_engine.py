@@ -9,13 +9,17 @@ import sys
 import numpy as np
 import pytest
 
+from sim import kernels
 from sim.agents import State
 from sim.config import model_kwargs
-from sim.engine import STATE_NAMES, run_batch
+from sim.engine import STATE_NAMES, run_batch, tribe_classes
+from sim.network import build_network
 from sim.runner import simulate
+from sim.signals import tribe_share
 from tests.conftest import ROOT, make_config
 
 SEEDS = [0, 1, 2]
+ROLES = ["minister", "general", "security_chief", "ambassador", "governor", "party_official"]
 ALL_TERMS = [
     # Syria uses every term: tribes, rank weights, ties, rebellion feedback, scheduled
     # arrest and defection with a broadcast, a survival shock; raise detection and
@@ -43,6 +47,16 @@ CASES = {
     ],
     "kuran_ten_lowered": ["scenario=kuran_ten_lowered"],
     "syria_initial_defectors": ["steps=60", "model.initial_defected_share=0.1", *ALL_TERMS],
+    # rank weights drawn, not round numbers: every official is his own tribe-share class,
+    # and a sum of weights depends on the order of its terms (an order bug shows)
+    "syria_drawn_rank_weights": [
+        "steps=90",
+        *(
+            f"population.roles.{role}.rank_weight={{dist: uniform, low: 0.3, high: 3.7}}"
+            for role in ROLES
+        ),
+        *ALL_TERMS,
+    ],
 }
 
 
@@ -96,3 +110,46 @@ def test_the_engine_does_not_import_mesa():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def test_cached_shares_are_those_the_agents_compute():
+    """The kernel divides out tribe shares once per (tribe, rank weight) class, and
+    neighbour shares when a neighbour defects: exactly the agents' values, official by
+    official, with rank weights that are not round numbers."""
+    rng = np.random.default_rng(7)
+    n, n_tribes = 400, 5
+    tribe = rng.integers(0, n_tribes, n)
+    rank_weight = rng.choice(rng.uniform(0.2, 4.0, 12), n)  # repeated weights: shared classes
+    rank_weight[:3] = rank_weight[3:6] = 2.0
+    tribe[:3] = 4  # with a tribe 4 of one official, whose "rest" weighs nothing
+    tribe[3:] = np.where(tribe[3:] == 4, 3, tribe[3:])
+    tribe[1:3] = 0
+    defected = rng.random(n) < 0.3
+    tribe_total = np.zeros(n_tribes)
+    tribe_defected = np.zeros(n_tribes)
+    for i in range(n):  # the order of sim.signals' sparse sums
+        tribe_total[tribe[i]] += rank_weight[i]
+        tribe_defected[tribe[i]] += rank_weight[i] if defected[i] else 0.0
+
+    of, class_tribe, class_weight = tribe_classes(tribe, rank_weight)
+    assert len(class_tribe) < n  # classes are shared
+    class_share = np.zeros(len(class_tribe))
+    kernels.update_class_shares(class_tribe, class_weight, tribe_defected, tribe_total, class_share)
+    expected = [
+        tribe_share(tribe_defected[tribe[i]], tribe_total[tribe[i]], rank_weight[i], False)
+        for i in range(n)
+    ]
+    assert class_share[of].tolist() == expected
+    assert expected[0] == 0.0  # alone in his tribe
+
+    net = build_network(
+        "ties", tribe, np.zeros(n, dtype=np.int64), rng, tribe_degree=4.0, random_degree=3.0
+    )
+    count, peer = np.zeros(n, dtype=np.int64), np.zeros(n)
+    degree = np.maximum(net.degree(), 1).astype(np.float64)
+    for batch in np.array_split(np.flatnonzero(defected), 4):  # defections over 4 steps
+        kernels.count_defected_neighbours(batch, net.indptr, net.indices, degree, count, peer)
+    for i in range(n):
+        neighbours = net.neighbours(i)
+        agents = sum(defected[j] for j in neighbours) / len(neighbours) if len(neighbours) else 0.0
+        assert peer[i] == agents, i
