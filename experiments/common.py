@@ -46,7 +46,8 @@ def run_table(batch: BatchResult, **columns) -> pd.DataFrame:
 def save(fig, name: str, data: pd.DataFrame) -> None:
     """figures/<name>.png and .pdf, and the data behind it in figures/<name>.csv."""
     FIGURES.mkdir(exist_ok=True)
-    fig.savefig(FIGURES / f"{name}.pdf", bbox_inches="tight")
+    # no creation date: the same data give the same bytes, and git sees real changes only
+    fig.savefig(FIGURES / f"{name}.pdf", bbox_inches="tight", metadata={"CreationDate": None})
     save_figure(fig, FIGURES / f"{name}.png", dpi=140)
     atomic_write(FIGURES / f"{name}.csv", lambda f: data.to_csv(f, index=False))
     print(f"wrote figures/{name}.png, .pdf, .csv")
