@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from sim import kernels, rule
+from sim import kernels, pcg64, rule
 from sim.world import (
     build_structure_and_network,
     build_world,
@@ -157,6 +157,7 @@ def run_batch(model_kwargs: Mapping[str, Any], seeds: Sequence[int], steps: int)
     curves = np.zeros((len(seeds), len(names_of_curves), steps + 1))
     state = np.zeros((len(seeds), n), dtype=np.int8)
     defection_step = np.full((len(seeds), n), -1, dtype=np.int64)
+    jumps = pcg64.jump_table(n)
     step_seconds = 0.0
     for rep, ((pop, net), stream) in enumerate(zip(worlds, streams, strict=True)):
         params = pop.params
@@ -206,9 +207,9 @@ def run_batch(model_kwargs: Mapping[str, Any], seeds: Sequence[int], steps: int)
             survival_parameters,
             curves[rep],
         )
-        rng = dynamics_generator(stream)
-        stepping = time.perf_counter()  # the draws and the steps
-        kernels.run_replicate(rng.random((steps, n)), state[rep], *world)
+        dynamics = pcg64.state_of(dynamics_generator(stream))
+        stepping = time.perf_counter()
+        kernels.run_replicate(steps, dynamics, jumps, state[rep], *world)
         step_seconds += time.perf_counter() - stepping
 
     return BatchResult(

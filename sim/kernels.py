@@ -28,9 +28,9 @@ engine equals the Mesa agents exactly. In detail:
   official, which leaves a non-negative sum unchanged;
 - ``math.exp`` is the C library's ``exp``, which :func:`sim.rule.perceived_survival`
   calls too (``rule.libm_exp``);
-- the uniform draws are those of the replicate's own ``numpy.random.Generator``:
-  ``rng.random((steps, N))`` gives the same numbers, in the same order, as the Mesa
-  model's ``rng.random(N)`` at every step;
+- the uniform draws are those of the replicate's own ``numpy.random.Generator``, the
+  Mesa model's ``rng.random(N)`` at every step: :mod:`sim.pcg64` computes the ones that
+  preparing and arrested officials use, and jumps over the others;
 - no ``fastmath``: it would allow reassociation and fused multiply-adds, which change
   the last bits.
 """
@@ -41,6 +41,8 @@ import math
 
 import numpy as np
 from numba import njit, uint64
+
+from sim import pcg64
 
 LOYAL, PREPARING, DEFECTED, ARRESTED = 0, 1, 2, 3
 #: event kinds, as :func:`run_replicate` receives them
@@ -77,7 +79,8 @@ def move(i, new, state, role, by_state, new_defectors, n_new):
 @njit(cache=True)
 def decide_and_commit(
     t,
-    uniforms,
+    stream,
+    jumps,
     active,
     n_active,
     state,
@@ -105,7 +108,9 @@ def decide_and_commit(
 
     An official reads only his own state and the public signals of step t (his shares
     of defected neighbours and tribe included), so writing his new state at once is the
-    same as deciding for everyone before committing. Drops the defected from
+    same as deciding for everyone before committing. Official i's uniform is draw i of
+    this step's block of N draws of ``stream`` (a :mod:`sim.pcg64` state, with its
+    ``jumps`` table). Drops the defected from
     ``active[:n_active]`` (in place, keeping the order) and returns their new count, and
     the number of new defectors, listed in ``new_defectors`` in official_id order.
     """
@@ -122,7 +127,7 @@ def decide_and_commit(
     retained = 1.0 - p
     credit = defector_credit * p - late_defector_contempt * (1.0 - p)
     punishment = defector_punishment * p
-    n_new = kept = 0
+    n_new = kept = drawn = 0
     for m in range(n_active):
         i = uint64(active[m])  # unsigned: numba skips its check for negative indices
         s = state[i]
@@ -142,7 +147,9 @@ def decide_and_commit(
                     move(i, PREPARING, state, role, by_state, new_defectors, n_new)
                     preparation_left[i] = k[i]
         elif s == PREPARING:
-            if uniforms[i] < detection_probability:
+            pcg64.skip(stream, jumps, active[m] - drawn)  # to draw i of the block
+            drawn = active[m] + 1
+            if pcg64.random(stream) < detection_probability:
                 move(i, ARRESTED, state, role, by_state, new_defectors, n_new)
                 preparation_left[i] = 0
             else:
@@ -151,12 +158,16 @@ def decide_and_commit(
                     n_new = move(i, DEFECTED, state, role, by_state, new_defectors, n_new)
                     if defection_step[i] < 0:
                         defection_step[i] = t + 1
-        elif s == ARRESTED and uniforms[i] < escape_probability:
-            n_new = move(i, DEFECTED, state, role, by_state, new_defectors, n_new)
-            if defection_step[i] < 0:
-                defection_step[i] = t + 1
+        elif s == ARRESTED:
+            pcg64.skip(stream, jumps, active[m] - drawn)
+            drawn = active[m] + 1
+            if pcg64.random(stream) < escape_probability:
+                n_new = move(i, DEFECTED, state, role, by_state, new_defectors, n_new)
+                if defection_step[i] < 0:
+                    defection_step[i] = t + 1
         active[kept] = i  # (those the events made defect are dropped at the next step)
         kept += state[i] != DEFECTED
+    pcg64.skip(stream, jumps, jumps.shape[0] - 1 - drawn)  # to the end of the block
     return kept, n_new
 
 
@@ -321,7 +332,9 @@ def record(t, n_defected, survival, by_state, role_sizes, rebellion, curves):
 
 @njit(cache=True)
 def run_replicate(
-    uniforms,
+    steps,
+    stream,
+    jumps,
     state,
     preparation_left,
     defection_step,
@@ -357,8 +370,8 @@ def run_replicate(
     curves,
 ):
     """Run one replicate from step 0 (initial defectors already set) to step ``steps``,
-    with ``uniforms[t, i]`` (shape (steps, N)) the draw of official i for the step from
-    t to t + 1.
+    drawing from ``stream``, the replicate's dynamics generator as :func:`pcg64.state_of`
+    gives it (``jumps`` is ``pcg64.jump_table(N)``).
 
     ``state``, ``preparation_left``, ``defection_step`` and ``rank_weight`` are updated in
     place; ``curves`` (rows named by :func:`curve_names`, one column per step) is filled.
@@ -367,7 +380,7 @@ def run_replicate(
     unless ``complete``. Official i is of class ``tribe_class[i]``; class c is of tribe
     ``class_tribe[c]`` and rank weight ``class_weight[c]``.
     """
-    steps, n = uniforms.shape
+    n = state.shape[0]
     n_regions = levels.shape[1]
     # head counts per state and role, and the lists of officials by what they do
     by_state = np.zeros((4, role_sizes.shape[0]), dtype=np.int64)
@@ -397,7 +410,8 @@ def run_replicate(
         if t > 0:
             n_active, n_new = decide_and_commit(
                 t - 1,
-                uniforms[t - 1],
+                stream,
+                jumps,
                 active,
                 n_active,
                 state,
