@@ -110,9 +110,11 @@ def decide_and_commit(
     of defected neighbours and tribe included), so writing his new state at once is the
     same as deciding for everyone before committing. Official i's uniform is draw i of
     this step's block of N draws of ``stream`` (a :mod:`sim.pcg64` state, with its
-    ``jumps`` table). Drops the defected from
-    ``active[:n_active]`` (in place, keeping the order) and returns their new count, and
-    the number of new defectors, listed in ``new_defectors`` in official_id order.
+    ``jumps`` table).
+
+    Drops the defected from ``active[:n_active]`` in place, keeping the order. Returns
+    the new n_active, and the number of new defectors, listed in ``new_defectors`` in
+    official_id order.
     """
     (
         peer_weight,
