@@ -115,7 +115,7 @@ class Official(mesa.Agent):
 
     def rebellion(self) -> float:
         """Rebellion intensity in one's home region."""
-        return float(self.model.signals.rebellion[self.region_code, 0])
+        return float(self.model.signals.rebellion[self.region_code])
 
     # --- decide (on the state at t) ------------------------------------------------
     def decide(self) -> None:

@@ -112,8 +112,8 @@ class ClassroomModel(DefectionModel):
             when += f" ({self.calendar.date_of(self.steps)})"
         sig = self.signals
         return (
-            f"{when} · defected {sig.share_defected[0]:.0%} · "
-            f"preparing {int(sig.n_preparing[0])} · arrested {int(sig.n_arrested[0])} · "
+            f"{when} · defected {sig.share_defected:.0%} · "
+            f"preparing {sig.n_preparing} · arrested {sig.n_arrested} · "
             f"perceived regime survival {self.survival:.2f}"
         )
 

@@ -142,8 +142,8 @@ class DefectionModel(mesa.Model):
                 official.neighbours = [
                     self.officials[j] for j in self.network.neighbours(official.official_id)
                 ]
-        self.rebellion_shock = np.zeros((len(self.regions), 1))
-        self.survival_shock = np.zeros(1)
+        self.rebellion_shock = np.zeros(len(self.regions))
+        self.survival_shock = 0.0
         self.event_log: list[dict[str, Any]] = []
         self._uniforms = np.zeros(self.n_officials)
 
@@ -154,9 +154,9 @@ class DefectionModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "step": "steps",
-                "share_defected": lambda m: float(m.signals.share_defected[0]),
-                "n_preparing": lambda m: int(m.signals.n_preparing[0]),
-                "n_arrested": lambda m: int(m.signals.n_arrested[0]),
+                "share_defected": lambda m: m.signals.share_defected,
+                "n_preparing": lambda m: m.signals.n_preparing,
+                "n_arrested": lambda m: m.signals.n_arrested,
                 "perceived_survival": lambda m: m.survival,
                 **role_reporters,
                 "n_defected": lambda m: m.n_defected,
@@ -165,7 +165,7 @@ class DefectionModel(mesa.Model):
                     for role in self.roles
                 },
                 **{
-                    f"rebellion_{region}": (lambda m, r=r: float(m.signals.rebellion[r, 0]))
+                    f"rebellion_{region}": (lambda m, r=r: float(m.signals.rebellion[r]))
                     for r, region in enumerate(self.regions)
                 },
             }
@@ -204,7 +204,7 @@ class DefectionModel(mesa.Model):
         return float(self._uniforms[official.official_id])
 
     def update_signals(self) -> None:
-        """The public signals of the current step (ODD 7.1), and their scalar views."""
+        """The public signals of the current step (ODD 7.1)."""
         states = [o.state for o in self.officials]
         self.signals: Signals = compute_signals(
             np.array([s is State.DEFECTED for s in states], dtype=bool),
@@ -217,8 +217,8 @@ class DefectionModel(mesa.Model):
             self.survival_shock,
             self.survival_parameters,
         )
-        self.n_defected = int(self.signals.n_defected[0])
-        self.survival = float(self.signals.survival[0])
+        self.n_defected = self.signals.n_defected
+        self.survival = self.signals.survival
 
     def enact_events(self, step: int) -> None:
         """Scheduled events of ``step``: named defections and arrests, shocks."""
