@@ -33,7 +33,7 @@ from sim.world import (
     seed_streams,
 )
 
-LOYAL, PREPARING, DEFECTED, ARRESTED = 0, 1, 2, 3
+#: names of the state codes of sim.kernels (LOYAL, PREPARING, DEFECTED, ARRESTED)
 STATE_NAMES = ("loyal", "preparing", "defected", "arrested")
 
 
@@ -176,7 +176,7 @@ def run_batch(model_kwargs: Mapping[str, Any], seeds: Sequence[int], steps: int)
         # divides count / degree as the agents do, without a branch
         degree = np.maximum(net.degree(), 1).astype(np.float64)
         gone = initial_defectors(pop, spec.initial_defected_share)
-        state[rep, gone] = DEFECTED
+        state[rep, gone] = kernels.DEFECTED
         defection_step[rep, gone] = 0
         world = (
             np.zeros(n, dtype=np.int64),

@@ -1,9 +1,10 @@
 """The officials' decision rule, as pure functions.
 
 Nothing here imports Mesa: the agents in :mod:`sim.agents` call these functions one
-official at a time, and a batched engine can call the very same functions on arrays
-(every function works on Python floats and on NumPy arrays alike), so both paths share
-one definition of the rule and produce identical floating-point results.
+official at a time (every function works on Python floats and on NumPy arrays alike).
+The batched engine's compiled kernel (:mod:`sim.kernels`) performs the operations of
+:func:`pressure_from_static` in the same order, so both produce identical
+floating-point results.
 
 The defection pressure on official *i* at step *t* (ODD.md, section 7.2):
 
@@ -152,8 +153,8 @@ def pressure_from_static(
     """Δ_i as :func:`defection_pressure` computes it, with the fixed products precomputed.
 
     The same floating-point operations in the same order, so the same result to the last
-    bit (``tests/test_rule.py`` checks it); the batched engine uses it to avoid
-    recomputing the fixed products at every step.
+    bit (``tests/test_rule.py`` checks it). The batched engine precomputes the fixed
+    products with :func:`static_terms` and its kernel follows this order.
     """
     w = weights
     return (
