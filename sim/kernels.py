@@ -19,7 +19,7 @@ It does only the work that changes from one step to the next:
 
 Every number is computed with the same floating-point operations, on the same operands,
 in the same order as the Mesa model computes it (:func:`sim.rule.defection_pressure`,
-:func:`sim.signals.tribe_share`, :func:`sim.signals.signals_from_tallies`): IEEE
+:func:`sim.signals.tribe_share`, :func:`sim.signals.compute_signals`): IEEE
 arithmetic then gives the same results, and ``tests/test_engine.py`` checks that the
 engine equals the Mesa agents exactly. In detail:
 
@@ -300,7 +300,7 @@ def rebellion_and_survival(
     rebellion,
 ):
     """Rebellion per region (into ``rebellion``) and perceived survival p_t, as
-    :func:`sim.signals.signals_from_tallies` computes them (ODD 7.1)."""
+    :func:`sim.signals.compute_signals` computes them (ODD 7.1)."""
     b_d, b_r, feedback = survival_parameters
     weighted_share = weight / total_weight if total_weight > 0 else 0.0
     g = rebellion.shape[0]
