@@ -41,7 +41,7 @@ clean:
 
 ## bench: speed and memory figures in one run; writes bench.json and prints a table
 bench: $(STAMP)
-	$(BIN)/python -m sim.bench
+	$(BIN)/python -m sim.run.bench
 
 # Ray: a separate environment, because hydra-ray-launcher pins cloudpickle<3, which the
 # joblib launcher's environment cannot share (README.md, "Ray").
@@ -75,11 +75,11 @@ SCENARIO ?= syria_2012
 app: $(STAMP)
 	@echo "The classroom app: open http://localhost:$(APP_PORT) in a browser (Ctrl-C to stop)"
 	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False PYTHONWARNINGS=ignore \
-		$(BIN)/solara run sim/app.py --host localhost --port $(APP_PORT) --no-open
+		$(BIN)/solara run sim/app/page.py --host localhost --port $(APP_PORT) --no-open
 
 ## gif: a run of SCENARIO as an animated GIF for slides (figures/<scenario>.gif)
 gif: $(STAMP)
-	$(BIN)/python -m sim.gif --scenario $(SCENARIO) --every 2
+	$(BIN)/python -m sim.app.gif --scenario $(SCENARIO) --every 2
 
 ## test-browser: the app in headless Chromium (installs Debian's chromium if it can)
 test-browser: $(STAMP)

@@ -12,10 +12,7 @@ import pandas as pd
 from common import replicates, save
 from scipy import stats
 
-from sim.config import model_kwargs
-from sim.plots import add_date_axis, mark_events, series_style
-from sim.schedule import make_calendar
-from sim.world import make_spec
+from sim.analysis.plots import add_date_axis, mark_events, series_style
 
 N_REPLICATES = 200
 
@@ -31,21 +28,20 @@ def band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return mean, mean - half, mean + half
 
 
-def officials_roles(cfg: dict) -> list[str]:
+def officials_roles(run) -> list[str]:
     """Role of each official (the same in every replicate: roles are set by the config)."""
     roles = []
-    for role, spec in cfg["population"]["roles"].items():
-        roles += [role] * spec["count"]
-    return roles + [entry["role"] for entry in cfg["population"]["named"].values()]
+    for role, spec in run.population.roles.items():
+        roles += [role] * spec.count
+    return roles + [entry.role for entry in run.population.named.values()]
 
 
 def main() -> None:
-    cfg, batch = replicates([], N_REPLICATES)
-    roles_of = officials_roles(cfg)
-    steps = np.arange(cfg["steps"] + 1)
-    calendar = make_calendar(cfg["calendar"])
-    kwargs = {k: v for k, v in model_kwargs(cfg).items() if k != "seed"}
-    events = make_spec(**kwargs).events
+    run, batch = replicates([], N_REPLICATES)
+    roles_of = officials_roles(run)
+    steps = np.arange(run.steps + 1)
+    calendar = run.calendar
+    events = run.scheduled_events
     fig, (top, bottom, senior_ax) = plt.subplots(
         3,
         1,

@@ -11,30 +11,29 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.config import model_kwargs  # noqa: E402
-from sim.engine import BatchResult, run_batch  # noqa: E402
+from sim.analysis.plots import save_figure  # noqa: E402
+from sim.analysis.summary import summaries  # noqa: E402
+from sim.config.compose import compose_config  # noqa: E402
+from sim.config.schema import Run, validate  # noqa: E402
+from sim.engine.batch import BatchResult, run_batch  # noqa: E402
 from sim.files import atomic_write  # noqa: E402
-from sim.plots import save_figure  # noqa: E402
-from sim.runner import compose_config  # noqa: E402
-from sim.sweep import replicate_seeds, summaries  # noqa: E402
+from sim.run.sweep import replicate_seeds  # noqa: E402
 
 FIGURES = ROOT / "figures"
 
 
-def replicates(overrides: Sequence[str], n: int, seed: int = 0) -> tuple[dict, BatchResult]:
+def replicates(
+    overrides: Sequence[str], n: int, seed: int = 0, details: bool = False
+) -> tuple[Run, BatchResult]:
     """Run ``n`` replicates of the config ``python -m sim <overrides>`` (batched engine)."""
-    cfg = compose_config(*overrides)
-    return cfg, run_batch(model_kwargs(cfg), replicate_seeds(seed, n), cfg["steps"])
+    run = validate(compose_config(*overrides))
+    return run, run_batch(run, replicate_seeds(seed, n), details=details)
 
 
-def replicates_of(cfg: dict, n: int, seed: int = 0, **model: float) -> BatchResult:
-    """Like :func:`replicates`, for a composed config with some ``model`` keys changed
-    (composing once and varying the dict is much faster than composing per point)."""
-    from sim.config import validate_config
-
-    point = {**cfg, "model": {**cfg["model"], **model}}
-    validate_config(point)
-    return run_batch(model_kwargs(point), replicate_seeds(seed, n), point["steps"])
+def replicates_of(run: Run, n: int, seed: int = 0, **model: float) -> BatchResult:
+    """Like :func:`replicates`, for a checked config with some model parameters changed
+    (composing once and varying the parameters is much faster than composing per point)."""
+    return run_batch(run.with_model(**model), replicate_seeds(seed, n))
 
 
 def run_table(batch: BatchResult, **columns) -> pd.DataFrame:

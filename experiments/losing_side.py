@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from common import FIGURES, replicates, save
 
-from sim.plots import series_style
+from sim.analysis.plots import series_style
 
 N_REPLICATES = 200
 CONDITIONS = {

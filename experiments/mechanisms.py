@@ -3,7 +3,9 @@ about, with and without each mechanism, over the same seeds.
 
 Each condition is a list of command-line overrides. For each seed the scenario runs under
 every condition with that seed, so the officials, the network and the random draws are
-the same and the difference is the mechanism's effect (paired design).
+the same and the difference is the mechanism's effect (paired design). The runs go
+through the batched engine, which gives exactly the Mesa agents' files for each seed
+(tests/test_engine.py).
 
     .venv/bin/python experiments/mechanisms.py            # 20 seeds, prints a Markdown table
     .venv/bin/python experiments/mechanisms.py --seeds 100
@@ -22,8 +24,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.agents import State
-from sim.runner import compose_config, simulate
+from sim.config.compose import compose_config
+from sim.config.schema import validate
+from sim.engine.batch import run_batch
 
 SEEDS = tuple(range(20))
 MANY_SEEDS = tuple(range(100))
@@ -67,51 +70,52 @@ CONDITIONS: dict[str, list[str]] = {
 }
 
 
-def defected_by(model, step: int, keep) -> list:
+def defected_by(officials: list[dict], step: int, keep) -> list[dict]:
+    """Unnamed officials who defected by ``step`` and satisfy ``keep``."""
     return [
         o
-        for o in model.officials
-        if keep(o) and not o.name and o.defection_step is not None and o.defection_step <= step
+        for o in officials
+        if keep(o) and not o["name"] and o["defection_step"] != "" and o["defection_step"] <= step
     ]
 
 
-def measure(model) -> dict[str, float]:
-    """The outcomes the claims speak about, from one run."""
-    rows = model.timeseries()
+def measure(rows: list[dict], officials_all: list[dict], events: list[dict]) -> dict[str, float]:
+    """The outcomes the claims speak about, from one run's timeseries, officials and
+    events (the rows of its three CSV files)."""
     t = AMBASSADOR_STEP
-    officials = [o for o in model.officials if not o.name]
-    eastern = [o for o in officials if o.tribe == "eastern_tribe"]
-    core = [o for o in officials if o.tribe == "regime_core"]
-    started = [o for o in officials if o.state in (State.DEFECTED, State.ARRESTED)]
+    officials = [o for o in officials_all if not o["name"]]
+    eastern = [o for o in officials if o["tribe"] == "eastern_tribe"]
+    core = [o for o in officials if o["tribe"] == "regime_core"]
+    started = [o for o in officials if o["state"] in ("defected", "arrested")]
     return {
         "final_share": rows[-1]["share_defected"],
         "preparing_after": rows[t + 1]["n_preparing"],
-        "unnamed_defected_after": len(defected_by(model, t + 1, lambda o: True)),
-        "unnamed_defected_2_months": len(defected_by(model, t + 8, lambda o: True)),
+        "unnamed_defected_after": len(defected_by(officials, t + 1, lambda o: True)),
+        "unnamed_defected_2_months": len(defected_by(officials, t + 8, lambda o: True)),
         "eastern_tribe_2_months": len(
-            defected_by(model, t + 8, lambda o: o.tribe == "eastern_tribe")
+            defected_by(officials, t + 8, lambda o: o["tribe"] == "eastern_tribe")
         )
         / len(eastern),
         "other_ambassadors_2_months": len(
-            defected_by(model, t + 8, lambda o: o.role == "ambassador")
+            defected_by(officials, t + 8, lambda o: o["role"] == "ambassador")
         ),
         "east_rebellion_after": rows[t + 1]["rebellion_east"],
         "east_region_by_july": np.mean(
             [
-                o.defection_step is not None and o.defection_step <= t
+                o["defection_step"] != "" and o["defection_step"] <= t
                 for o in officials
-                if o.region == "east"
+                if o["region"] == "east"
             ]
         ),
-        "core_share": np.mean([o.state is State.DEFECTED for o in core]),
-        "arrest_rate": sum(o.state is State.ARRESTED for o in started) / max(1, len(started)),
+        "core_share": np.mean([o["state"] == "defected" for o in core]),
+        "arrest_rate": sum(o["state"] == "arrested" for o in started) / max(1, len(started)),
         "arrested_end": rows[-1]["n_arrested"],
-        "escaped": sum(
-            1 for e in model.event_log if e["from"] == "arrested" and e["to"] == "defected"
-        ),
+        "escaped": sum(1 for e in events if e["from"] == "arrested" and e["to"] == "defected"),
         "preparing_after_talks": rows[t]["n_preparing"],
         "senior_preparing_2_weeks": sum(rows[t + 2][f"n_preparing_{r}"] for r in SENIOR),
-        "senior_defected_2_weeks": len(defected_by(model, t + 2, lambda o: o.role in SENIOR)),
+        "senior_defected_2_weeks": len(
+            defected_by(officials, t + 2, lambda o: o["role"] in SENIOR)
+        ),
         "rise_8_weeks_after": rows[t + 8]["share_defected"] - rows[t]["share_defected"],
         "rise_8_weeks_before": rows[t]["share_defected"] - rows[t - 8]["share_defected"],
     }
@@ -119,7 +123,11 @@ def measure(model) -> dict[str, float]:
 
 @functools.cache
 def outcomes(condition: str, seeds: tuple[int, ...] = SEEDS) -> list[dict[str, float]]:
-    return [measure(simulate(compose_config(f"seed={s}", *CONDITIONS[condition]))) for s in seeds]
+    """The outcomes of ``condition`` for each seed (one replicate per seed)."""
+    batch = run_batch(validate(compose_config(*CONDITIONS[condition])), seeds, details=True)
+    return [
+        measure(batch.timeseries(r), batch.officials(r), batch.events(r)) for r in range(len(seeds))
+    ]
 
 
 TABLE_KEYS = {

@@ -14,11 +14,11 @@ from concurrent.futures import ProcessPoolExecutor
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from common import compose_config, replicates_of, save
+from common import compose_config, replicates_of, save, validate
 from SALib.analyze import sobol
 from SALib.sample import sobol as sobol_sample
 
-from sim.sweep import summaries
+from sim.analysis.summary import summaries
 
 PROBLEM = {
     "num_vars": 6,
@@ -36,19 +36,16 @@ N_BASE = 256
 N_REPLICATES = 4
 
 
-BASE = compose_config()
+BASE = validate(compose_config())
 
 
 def evaluate(point: np.ndarray) -> tuple[float, float]:
-    cfg = BASE
     batch = replicates_of(
-        cfg, N_REPLICATES, **dict(zip(PROBLEM["names"], map(float, point), strict=True))
+        BASE, N_REPLICATES, **dict(zip(PROBLEM["names"], map(float, point), strict=True))
     )
     figures = summaries(batch.curves)
     # a run that never rises "tips" at the last step
-    tipping = np.where(
-        figures["steepest_rise_step"] < 0, cfg["steps"], figures["steepest_rise_step"]
-    )
+    tipping = np.where(figures["steepest_rise_step"] < 0, BASE.steps, figures["steepest_rise_step"])
     return float(figures["final_share"].mean()), float(tipping.mean())
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 from common import replicates, run_table, save
 
 from sim import analysis
-from sim.plots import series_style
+from sim.analysis.plots import series_style
 
 PARAMETER = "model.danger_weight"
 VALUES = np.round(np.arange(0.0, 0.81, 0.05), 2)

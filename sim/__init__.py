@@ -1,17 +1,19 @@
 """Defection tipping points: an agent-based model of officials leaving a crumbling regime.
 
-Modules, in the direction of their dependencies:
+The layers, each depending only on those above it:
 
-- :mod:`sim.rule`: the decision rule, pure functions (no Mesa);
-- :mod:`sim.population`, :mod:`sim.network`, :mod:`sim.schedule`, :mod:`sim.signals`:
-  the officials, their ties, the exogenous inputs, the public signals (no Mesa);
-- :mod:`sim.agents`, :mod:`sim.model`: the Mesa agents and model;
-- :mod:`sim.engine` (with :mod:`sim.kernels`, :mod:`sim.pcg64`): the batched engine, the
-  same model without Mesa, for sweeps (:mod:`sim.sweep`);
-- :mod:`sim.config`, :mod:`sim.runner`, :mod:`sim.cli`: validation, runs and the command line;
-- :mod:`sim.plots`: figures (no Mesa, no Hydra).
+- :mod:`sim.core`: the model's mathematics, written once and compiled (numba): the
+  declared parameters, the decision rule, the public signals, the scheduled events;
+- :mod:`sim.config`: the boundary: Hydra composes a config, :func:`sim.config.schema.validate`
+  checks it once and returns a typed :class:`sim.config.schema.Run`;
+- :mod:`sim.world`: builds a run's world (officials, traits, network) from a Run and a seed;
+- :mod:`sim.agents`: the Mesa face: officials as agents who weigh the rule's terms;
+- :mod:`sim.engine`: the batched engine: the same mathematics, many replicates at once;
+- :mod:`sim.run`: one run and its files, the command line, sweeps, ``make bench``;
+- :mod:`sim.analysis`: the run summary, metrics, the mean field and the figures;
+- :mod:`sim.app`: the classroom app and the GIF export.
 
 Importing :mod:`sim` is cheap: Mesa is imported only by the modules that need it.
 """
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"

@@ -9,9 +9,8 @@ from scipy import stats
 
 from sim import analysis
 from sim.analysis import MeanField
-from sim.config import model_kwargs
-from sim.engine import run_batch
-from tests.conftest import make_config
+from sim.engine.batch import run_batch
+from tests.conftest import make_run
 
 
 # --- mean field -------------------------------------------------------------------------------
@@ -103,13 +102,13 @@ def test_the_analytic_slope_matches_a_finite_difference():
 def test_the_simulation_stops_at_the_mean_fields_lowest_equilibrium(mu):
     """Granovetter's quantile thresholds, N = 10,000, everyone loyal at first: the final
     share is the lowest fixed point of the map (tolerance 0.005, finite-N rounding)."""
-    cfg = make_config(
+    run = make_run(
         "scenario=granovetter_normal",
         f"population.roles.official.threshold.mean={mu}",
         "population.roles.official.threshold.sd=0.1",
         "steps=200",
     )
-    batch = run_batch(model_kwargs(cfg), [0], 200)
+    batch = run_batch(run, [0])
     lowest = min(fp.x for fp in MeanField(mu, 0.1).fixed_points())
     assert batch.curves["share_defected"][-1, 0] == pytest.approx(lowest, abs=0.005)
 

@@ -9,7 +9,8 @@ import ipyvuetify as v
 import pytest
 import solara
 
-from sim.app import MODEL_PARAMS, SCENARIOS, ClassroomModel, make_page
+from sim.app.classroom import SCENARIOS, ClassroomModel
+from sim.app.page import MODEL_PARAMS, make_page
 from tests.conftest import SCENARIOS as SCENARIO_FILES
 
 
@@ -72,11 +73,16 @@ def test_every_control_is_a_constructor_keyword():
 
 def test_sliders_scale_the_scenarios_weights():
     base = ClassroomModel("syria_2012")
-    scaled = ClassroomModel("syria_2012", danger=2.0, detection=100.0, contempt=0.0)
-    assert scaled.weights.danger_weight == 2 * base.weights.danger_weight
-    assert scaled.weights.late_defector_contempt == 0.0
-    assert scaled.detection_probability == 1.0  # a probability stays one
-    assert scaled.weights.peer_weight == base.weights.peer_weight
+    scaled = ClassroomModel(
+        "syria_2012",
+        danger_weight_factor=2.0,
+        detection_probability_factor=100.0,
+        late_defector_contempt_factor=0.0,
+    )
+    assert scaled.params.danger_weight == 2 * base.params.danger_weight
+    assert scaled.params.late_defector_contempt == 0.0
+    assert scaled.params.detection_probability == 1.0  # a probability stays one
+    assert scaled.params.peer_weight == base.params.peer_weight
 
 
 def test_the_event_feed_names_the_documented_officials():
@@ -91,7 +97,7 @@ def test_the_event_feed_names_the_documented_officials():
 def test_a_run_exports_to_an_animated_gif(tmp_path):
     from PIL import Image
 
-    from sim.gif import export_gif
+    from sim.app.gif import export_gif
 
     out = export_gif("granovetter_riot_variant", 0, tmp_path / "riot.gif", every=1, steps=4)
     with Image.open(out) as gif:

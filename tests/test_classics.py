@@ -1,16 +1,27 @@
-"""The classic threshold results, reproduced exactly through the scenarios' configs."""
+"""The classic threshold results, reproduced exactly through the scenarios' configs
+(with the batched engine, which test_engine.py checks is the Mesa model exactly)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim.runner import simulate
-from tests.conftest import make_config
+from sim.engine.batch import BatchResult, run_batch
+from tests.conftest import make_run
+
+
+def simulate(*overrides: str, seed: int | None = None) -> BatchResult:
+    """One run of ``python -m sim <overrides>``, with its officials."""
+    run = make_run(*overrides)
+    return run_batch(run, [run.seed if seed is None else seed], details=True)
 
 
 def final_defected(*overrides: str) -> int:
-    return simulate(make_config(*overrides)).signals.n_defected
+    return simulate(*overrides).timeseries(0)[-1]["n_defected"]
+
+
+def thresholds(batch: BatchResult) -> np.ndarray:
+    return np.array([o["threshold"] for o in batch.officials(0)])
 
 
 def test_granovetter_riot_everyone_joins():
@@ -27,14 +38,10 @@ def test_granovetter_normal_thresholds_jump_across_the_critical_spread(sd, below
     is about 0.1222 (the mean-field map x -> Phi((x - 0.25) / sd) loses its low fixed
     point there), so 0.12 stays below 0.1 and 0.125 goes above 0.9."""
     model = simulate(
-        make_config(
-            "scenario=granovetter_normal",
-            f"population.roles.official.threshold.sd={sd}",
-            "steps=60",
-        )
+        "scenario=granovetter_normal", f"population.roles.official.threshold.sd={sd}", "steps=60"
     )
-    share = model.signals.share_defected
-    rows = model.timeseries()
+    rows = model.timeseries(0)
+    share = rows[-1]["share_defected"]
     assert rows[-1]["share_defected"] == rows[-2]["share_defected"], "not at equilibrium yet"
     if above is not None:
         assert share < above
@@ -43,13 +50,11 @@ def test_granovetter_normal_thresholds_jump_across_the_critical_spread(sd, below
 
 
 def test_kuran_ten_only_the_first_speaks_out():
-    model = simulate(make_config("scenario=kuran_ten"))
-    assert model.signals.share_defected == pytest.approx(0.1)
+    assert final_defected("scenario=kuran_ten") == 1
 
 
 def test_kuran_ten_with_one_twenty_lowered_to_ten_goes_to_ninety_percent():
-    model = simulate(make_config("scenario=kuran_ten_lowered"))
-    assert model.signals.share_defected == pytest.approx(0.9)
+    assert final_defected("scenario=kuran_ten_lowered") == 9
 
 
 def granovetter_trajectory(thresholds: np.ndarray, steps: int) -> list[int]:
@@ -64,17 +69,15 @@ def granovetter_trajectory(thresholds: np.ndarray, steps: int) -> list[int]:
 def test_with_only_the_peer_term_the_model_is_exactly_granovetters(seed):
     """Everything off but the peer term, zero preparation, complete graph: the number
     defected at every step equals the direct threshold iteration, for random thresholds."""
-    cfg = make_config(
+    model = simulate(
         "scenario=granovetter_normal",
         "population.roles.official.count=500",
         "population.roles.official.threshold={dist: normal, mean: 0.2, sd: 0.12}",
-        f"seed={seed}",
         "steps=40",
+        seed=seed,
     )
-    model = simulate(cfg)
-    thresholds = np.array([o.threshold for o in model.officials])
-    got = [row["n_defected"] for row in model.timeseries()]
-    assert got == granovetter_trajectory(thresholds, 40)
+    got = [row["n_defected"] for row in model.timeseries(0)]
+    assert got == granovetter_trajectory(thresholds(model), 40)
     assert len(set(got)) > 4, "the cascade should take several steps, or the test is trivial"
 
 
@@ -92,8 +95,8 @@ def test_the_reduction_holds_with_every_other_attribute_present_but_switched_off
         "privilege_weight",
         "defector_punishment",
     ]
-    roles = make_config()["population"]["roles"]
-    cfg = make_config(
+    roles = make_run().population.roles
+    model = simulate(
         *[f"model.{w}=0" for w in weights],
         "model.peer_weight=1",
         "network.kind=complete",
@@ -106,8 +109,6 @@ def test_the_reduction_holds_with_every_other_attribute_present_but_switched_off
         *[f"population.roles.{r}.threshold={{dist: normal, mean: 0.15, sd: 0.1}}" for r in roles],
         "steps=30",
     )
-    model = simulate(cfg)
-    thresholds = np.array([o.threshold for o in model.officials])
-    got = [row["n_defected"] for row in model.timeseries()]
-    assert got == granovetter_trajectory(thresholds, 30)
+    got = [row["n_defected"] for row in model.timeseries(0)]
+    assert got == granovetter_trajectory(thresholds(model), 30)
     assert len(set(got)) > 3

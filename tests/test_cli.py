@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from sim.cli import precheck, split_argv
 from sim.errors import ConfigError
+from sim.run.cli import precheck, split_argv
 from tests.conftest import ROOT
 
 

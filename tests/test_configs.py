@@ -1,16 +1,19 @@
-"""Every config composes and runs; the config's defaults mirror the code's."""
+"""Every config composes and runs; parameters are declared once, and everything that
+lists them is derived from the declarations."""
 
 from __future__ import annotations
 
 import csv
+import re
 
 import pytest
 import yaml
 
-from sim.config import MODEL_KEYS, event_specs, model_defaults
-from sim.population import BUILTIN_DEFAULTS
-from sim.runner import run
-from tests.conftest import CONFIG_DIR, SCENARIOS, make_config
+from sim.config.help import help_text, odd_table
+from sim.config.schema import validate
+from sim.core.parameters import MODEL, TRAITS, model_defaults, trait_defaults
+from sim.run.runner import run
+from tests.conftest import CONFIG_DIR, ROOT, SCENARIOS, make_config
 
 TIMESERIES_COLUMNS = ["step", "share_defected", "n_preparing", "n_arrested", "perceived_survival"]
 OFFICIALS_COLUMNS = ["official_id", "role", "tribe", "region", "defection_step", "state"]
@@ -45,17 +48,46 @@ def test_every_scenario_composes_and_runs_a_few_steps(scenario, tmp_path):
     assert not list(tmp_path.glob(".*.tmp")), "a temporary file was left behind"
 
 
-def test_the_config_model_block_mirrors_the_model_defaults():
-    base = make_config("scenario=granovetter_riot")  # a scenario that sets few model keys
-    raw = yaml.safe_load((CONFIG_DIR / "config.yaml").read_text())
-    assert raw["model"] == model_defaults()
-    assert set(raw["model"]) == set(MODEL_KEYS)
-    assert raw["population"]["defaults"] == BUILTIN_DEFAULTS
-    assert set(base["model"]) == set(MODEL_KEYS)
+def test_the_defaults_come_from_the_declarations_alone():
+    """configs/config.yaml writes no model parameter and no trait default: composing
+    gives every declared key with its declared default."""
+    raw = (CONFIG_DIR / "config.yaml").read_text()
+    for p in (*MODEL, *TRAITS):
+        assert not re.search(rf"^\s*{p.name}\s*:", raw, re.MULTILINE), p.name
+    composed = make_config("scenario=granovetter_riot")  # sets few model keys
+    assert set(composed["model"]) == {p.name for p in MODEL}
+    assert composed["model"]["escape_probability"] == model_defaults()["escape_probability"]
+    assert composed["population"]["defaults"] == trait_defaults()
+    checked = validate(composed)
+    assert checked.model.late_defector_contempt == model_defaults()["late_defector_contempt"]
+
+
+@pytest.mark.parametrize("kind", ["model", "traits"])
+def test_odd_shows_the_tables_generated_from_the_declarations(kind):
+    """ODD.md's parameter tables are `python -m sim.config.help --odd`: regenerate and
+    paste them when a declaration changes."""
+    assert odd_table(kind) in (ROOT / "ODD.md").read_text()
+
+
+def test_help_lists_every_key_with_its_range_and_meaning():
+    text = help_text("x")
+    lines = text.splitlines()
+    for p in MODEL:
+        line = next(x for x in lines if x.strip().startswith(f"model.{p.name} "))
+        assert p.range_text() in line and p.meaning in line, p.name
+    for p in TRAITS:
+        line = next(x for x in lines if x.strip().startswith(f"{p.name} "))
+        assert p.range_text() in line and p.meaning in line, p.name
+    assert "--multirun" in text
 
 
 def test_the_syria_scenario_reads_the_documented_events():
-    specs = event_specs(make_config())
-    kinds = {(s["kind"], s.get("official")) for s in specs}
+    events = validate(make_config()).scheduled_events
+    kinds = {(e.kind, e.official) for e in events}
     assert ("defection", "republican_guard_general") in kinds
     assert ("defection", "ambassador_to_iraq") in kinds
+
+
+def test_the_documented_events_file_has_the_dates_the_scenario_uses():
+    doc = yaml.safe_load((ROOT / "seeds" / "events.yaml").read_text())
+    assert any(e.get("model") for e in doc["events"])

@@ -1,5 +1,9 @@
 """The batched engine is the same model as the Mesa agents: for the same seeds, identical
-trajectories, defection steps and final states, exactly (not statistically)."""
+timeseries, officials and events files, exactly (not statistically).
+
+Both paths run the same compiled mathematics (sim.core); what these cases check is what
+is left to differ: the engine's loop against the agents' decide/commit, its jumps over
+unused random draws against the model's draws, and its bookkeeping of the officials."""
 
 from __future__ import annotations
 
@@ -9,14 +13,14 @@ import sys
 import numpy as np
 import pytest
 
-from sim import kernels
-from sim.agents import State
-from sim.config import model_kwargs
-from sim.engine import STATE_NAMES, run_batch, tribe_classes
-from sim.network import build_network
-from sim.runner import simulate
-from sim.signals import tribe_share
-from tests.conftest import ROOT, make_config
+from sim.core import signals
+from sim.core.state import DEFECTED, new_dynamics
+from sim.engine import kernel, pcg64
+from sim.engine.batch import run_batch
+from sim.run.runner import simulate
+from sim.world import build_world
+from sim.world.streams import dynamics_generator, seed_streams
+from tests.conftest import ROOT, make_run
 
 SEEDS = [0, 1, 2]
 ROLES = ["minister", "general", "security_chief", "ambassador", "governor", "party_official"]
@@ -61,95 +65,78 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_engine_and_mesa_agents_give_identical_trajectories(case):
-    cfg = make_config(*CASES[case])
-    batch = run_batch(model_kwargs(cfg), SEEDS, cfg["steps"])
+def test_engine_and_mesa_agents_give_identical_files(case):
+    run = make_run(*CASES[case])
+    batch = run_batch(run, SEEDS, details=True)
     moved = 0
     for r, seed in enumerate(SEEDS):
-        model = simulate(make_config(*CASES[case], f"seed={seed}"))
+        model = simulate(run.with_seed(seed))
         assert batch.timeseries(r) == model.timeseries(), f"seed {seed}: timeseries differ"
-        mesa_steps = [-1 if o.defection_step is None else o.defection_step for o in model.officials]
-        assert batch.defection_step[r].tolist() == mesa_steps, f"seed {seed}: defection steps"
-        assert [STATE_NAMES[c] for c in batch.state[r]] == [o.state.value for o in model.officials]
-        moved += sum(o.state is not State.LOYAL for o in model.officials)
+        assert batch.officials(r) == model.officials_table(), f"seed {seed}: officials differ"
+        assert batch.events(r) == model.event_log, f"seed {seed}: events differ"
+        moved += len(model.event_log)
     assert moved > 0, "nothing happened: the comparison would be vacuous"
 
 
 def test_the_all_terms_case_exercises_every_transition():
     """Guard against a vacuous comparison: the case must see preparation, arrests,
     escapes and scheduled events in the seeds compared."""
-    cfg = make_config(*CASES["syria_all_terms"])
-    transitions = set()
-    for seed in SEEDS:
-        model = simulate(make_config(*CASES["syria_all_terms"], f"seed={seed}"))
-        transitions |= {(e["from"], e["to"], bool(e["scheduled"])) for e in model.event_log}
+    batch = run_batch(make_run(*CASES["syria_all_terms"]), SEEDS, details=True)
+    transitions = {
+        (e["from"], e["to"], bool(e["scheduled"]))
+        for r in range(len(SEEDS))
+        for e in batch.events(r)
+    }
     assert ("loyal", "preparing", False) in transitions
     assert ("preparing", "defected", False) in transitions
     assert ("preparing", "arrested", False) in transitions
     assert ("arrested", "defected", False) in transitions  # an escape
     assert ("loyal", "arrested", True) in transitions  # the general's house arrest
     assert ("arrested", "defected", True) in transitions  # his flight
-    assert cfg["model"]["escape_probability"] == 0.3
 
 
 def test_replicates_are_independent_of_their_batch():
     """A replicate's trajectory depends on its seed only, not on the other seeds of the batch."""
-    kwargs = model_kwargs(make_config("steps=70"))
-    alone = run_batch(kwargs, [5], 70)
-    together = run_batch(kwargs, [3, 5, 8], 70)
+    run = make_run("steps=70")
+    alone = run_batch(run, [5])
+    together = run_batch(run, [3, 5, 8])
     assert alone.timeseries(0) == together.timeseries(1)
     assert np.array_equal(alone.defection_step[0], together.defection_step[1])
 
 
 def test_the_engine_does_not_import_mesa():
     code = (
-        "import sys; from sim.engine import run_batch; from sim.config import model_kwargs;"
-        "from sim.runner import compose_config;"
-        "run_batch(model_kwargs(compose_config('steps=3')), [0, 1], 3);"
+        "import sys; from sim.engine.batch import run_batch;"
+        "from sim.config.schema import validate; from sim.config.compose import compose_config;"
+        "run_batch(validate(compose_config('steps=3')), [0, 1]);"
         "assert 'mesa' not in sys.modules, 'mesa was imported'"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
 
 
-def test_cached_shares_are_those_the_agents_compute():
-    """The kernel divides out tribe shares once per (tribe, rank weight) class, and
-    neighbour shares when a neighbour defects: exactly the agents' values, official by
-    official, with rank weights that are not round numbers."""
-    rng = np.random.default_rng(7)
-    n, n_tribes = 400, 5
-    tribe = rng.integers(0, n_tribes, n)
-    rank_weight = rng.choice(rng.uniform(0.2, 4.0, 12), n)  # repeated weights: shared classes
-    rank_weight[:3] = rank_weight[3:6] = 2.0
-    tribe[:3] = 4  # with a tribe 4 of one official, whose "rest" weighs nothing
-    tribe[3:] = np.where(tribe[3:] == 4, 3, tribe[3:])
-    tribe[1:3] = 0
-    defected = rng.random(n) < 0.3
-    tribe_total = np.zeros(n_tribes)
-    tribe_defected = np.zeros(n_tribes)
-    for i in range(n):  # the order of sim.signals' sparse sums
-        tribe_total[tribe[i]] += rank_weight[i]
-        tribe_defected[tribe[i]] += rank_weight[i] if defected[i] else 0.0
-
-    of, class_tribe, class_weight = tribe_classes(tribe, rank_weight)
-    assert len(class_tribe) < n  # classes are shared
-    class_share = np.zeros(len(class_tribe))
-    kernels.update_class_shares(class_tribe, class_weight, tribe_defected, tribe_total, class_share)
-    expected = [
-        tribe_share(tribe_defected[tribe[i]], tribe_total[tribe[i]], rank_weight[i], False)
-        for i in range(n)
-    ]
-    assert class_share[of].tolist() == expected
-    assert expected[0] == 0.0  # alone in his tribe
-
-    net = build_network(
-        "ties", tribe, np.zeros(n, dtype=np.int64), rng, tribe_degree=4.0, random_degree=3.0
-    )
-    count, peer = np.zeros(n, dtype=np.int64), np.zeros(n)
-    degree = np.maximum(net.degree(), 1).astype(np.float64)
-    for batch in np.array_split(np.flatnonzero(defected), 4):  # defections over 4 steps
-        kernels.count_defected_neighbours(batch, net.indptr, net.indices, degree, count, peer)
-    for i in range(n):
-        neighbours = net.neighbours(i)
-        agents = sum(defected[j] for j in neighbours) / len(neighbours) if len(neighbours) else 0.0
-        assert peer[i] == agents, i
+def test_the_incremental_signals_equal_a_recount_from_scratch():
+    """The signals are kept up to date incrementally (tribe shares once per class of
+    tribe and rank weight, neighbour counts when a neighbour defects): at the end of a
+    run they equal a recount, official by official, with rank weights that are not
+    round numbers and events that raise some of them."""
+    run = make_run(*CASES["syria_drawn_rank_weights"])
+    world, _, _ = build_world(run, 3)
+    dyn = new_dynamics(world)
+    stream = pcg64.state_of(dynamics_generator(seed_streams(3)))
+    curves = np.zeros((run.steps + 1, 4 + 2 * 6 + 1 + 4))
+    kernel.run(world, dyn, run.params(), run.steps, stream, pcg64.jump_table(world.n), curves)
+    defected = dyn.state == DEFECTED
+    assert 0.05 < defected.mean() < 0.95, "too few or too many defections to be telling"
+    assert len(world.class_tribe) > 100  # drawn rank weights: classes of one or two officials
+    for i in np.flatnonzero(~defected):
+        tribe = world.tribe == world.tribe[i]
+        total = sum(dyn.rank_weight[j] for j in np.flatnonzero(tribe))
+        gone = sum(dyn.rank_weight[j] for j in np.flatnonzero(tribe & defected))
+        others = total - world.rank_weight[i]
+        recount = gone / others if others > 0 else 0.0
+        seen = signals.observation(world, dyn, i)
+        assert seen.tribe_share == pytest.approx(recount, rel=1e-12), i
+        neighbours = world.indices[world.indptr[i] : world.indptr[i + 1]]
+        share = defected[neighbours].sum() / len(neighbours) if len(neighbours) else 0.0
+        assert seen.peer_share == share, i  # integer counts over the degree: exact

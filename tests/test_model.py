@@ -7,10 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from sim.agents import State
-from sim.model import DefectionModel
-from sim.network import from_pairs, random_pairs, ties_network, unrank_pairs
-from sim.population import build_population, largest_remainder
+from sim.agents import DefectionModel, State
+from sim.config.schema import validate
+from sim.world.network import from_pairs, random_pairs, ties_network, unrank_pairs
+from sim.world.population import build_structure, draw_traits, largest_remainder
+
+NATION = {"nation": {"points": [[0, 0.0]]}}
 
 
 def population(count: int, **params) -> dict:
@@ -19,6 +21,12 @@ def population(count: int, **params) -> dict:
         "tribes": {"everyone": {"home_region": "nation"}},
         "roles": {"official": {"count": count, **params}},
     }
+
+
+def Model(population: dict, events=(), seed: int = 0, **params) -> DefectionModel:  # noqa: N802
+    """The Mesa model of a population on one region without rebellion."""
+    config = {"population": population, "rebellion": NATION, "events": list(events)}
+    return DefectionModel(config, seed=seed, **params)
 
 
 def run(model: DefectionModel, steps: int) -> DefectionModel:
@@ -32,7 +40,7 @@ def test_preparation_takes_k_steps_and_is_caught_with_the_closed_form_probabilit
     """k = 3 steps of preparation with q = 0.2 per step: P(arrested) = 1 - 0.8**3 = 0.488.
     N = 20,000 officials; tolerance 4 binomial standard deviations (0.014)."""
     n, k, q = 20_000, 3, 0.2
-    m = DefectionModel(
+    m = Model(
         population=population(n, threshold=-1.0, preparation_time=k),
         detection_probability=q,
         seed=11,
@@ -46,7 +54,7 @@ def test_preparation_takes_k_steps_and_is_caught_with_the_closed_form_probabilit
 
 
 def test_zero_preparation_defects_at_the_next_step_and_is_never_caught():
-    m = run(DefectionModel(population=population(50, threshold=-1.0), detection_probability=1.0), 1)
+    m = run(Model(population=population(50, threshold=-1.0), detection_probability=1.0), 1)
     assert all(o.state is State.DEFECTED and o.defection_step == 1 for o in m.officials)
 
 
@@ -54,7 +62,7 @@ def test_arrested_officials_escape_with_the_closed_form_probability():
     """Everyone is caught at the first preparing step (q = 1); then each escapes with
     e = 0.1 per step: after s steps under arrest, 0.9**s are still held."""
     n, e, s = 20_000, 0.1, 5
-    m = DefectionModel(
+    m = Model(
         population=population(n, threshold=-1.0, preparation_time=1),
         detection_probability=1.0,
         escape_probability=e,
@@ -78,7 +86,7 @@ def test_preparing_officials_are_invisible_to_the_others():
         threshold={"dist": "values", "values": [-1.0, 0.5]},
         preparation_time={"dist": "values", "values": [4, 0]},
     )
-    m = run(DefectionModel(population=pop, disaffection_weight=0.0), 8)
+    m = run(Model(population=pop, disaffection_weight=0.0), 8)
     first, second = m.officials
     assert first.defection_step == 5  # decided at 0, preparing at 1..4, public at 5
     assert second.defection_step == 6
@@ -89,10 +97,8 @@ def test_preparing_officials_are_invisible_to_the_others():
 def test_the_uniform_draws_do_not_depend_on_who_is_preparing():
     """One draw per official per step whatever the states: the generator's state after t
     steps is the same for a quiet run and a busy one with the same seed."""
-    quiet = run(DefectionModel(population=population(30, threshold=5.0), seed=3), 4)
-    busy = run(
-        DefectionModel(population=population(30, threshold=-1.0, preparation_time=3), seed=3), 4
-    )
+    quiet = run(Model(population=population(30, threshold=5.0), seed=3), 4)
+    busy = run(Model(population=population(30, threshold=-1.0, preparation_time=3), seed=3), 4)
     assert quiet.rng.random() == busy.rng.random()
 
 
@@ -105,18 +111,16 @@ def named_population() -> dict:
 
 def test_scheduled_defection_with_a_call_to_follow():
     events = [{"kind": "defection", "step": 3, "official": "chief", "broadcast_multiplier": 2.0}]
-    m = DefectionModel(
-        population=named_population(), events=events, survival_defection_sensitivity=2.0
-    )
+    m = Model(named_population(), events, survival_defection_sensitivity=2.0)
     run(m, 2)
     chief = m.officials[-1]
-    assert chief.state is State.LOYAL and m.signals.survival == pytest.approx(0.9)
+    assert chief.state is State.LOYAL and m.survival == pytest.approx(0.9)
     run(m, 1)
     assert chief.state is State.DEFECTED and chief.defection_step == 3
     assert chief.rank_weight == 8.0
     d = 8.0 / (20 + 8.0)  # rank-weighted share defected
     expected = 1 / (1 + math.exp(-(math.log(9) - 2.0 * d)))
-    assert m.signals.survival == pytest.approx(expected)
+    assert m.survival == pytest.approx(expected)
     assert m.event_log[-1]["scheduled"] and m.event_log[-1]["to"] == "defected"
 
 
@@ -125,11 +129,11 @@ def test_scheduled_arrest_then_flight():
         {"kind": "arrest", "step": 1, "official": "chief"},
         {"kind": "defection", "step": 4, "official": "chief"},
     ]
-    m = DefectionModel(population=named_population(), events=events)
+    m = Model(population=named_population(), events=events)
     run(m, 1)
-    assert m.officials[-1].state is State.ARRESTED and m.signals.n_arrested == 1
+    assert m.officials[-1].state is State.ARRESTED and m.current("n_arrested") == 1
     run(m, 3)
-    assert m.officials[-1].state is State.DEFECTED and m.signals.n_arrested == 0
+    assert m.officials[-1].state is State.DEFECTED and m.current("n_arrested") == 0
 
 
 def test_a_second_arrest_or_a_late_defection_event_changes_nothing():
@@ -140,7 +144,7 @@ def test_a_second_arrest_or_a_late_defection_event_changes_nothing():
         {"kind": "arrest", "step": 4, "official": "chief"},
         {"kind": "defection", "step": 5, "official": "chief", "broadcast_multiplier": 3.0},
     ]
-    m = run(DefectionModel(population=named_population(), events=events), 5)
+    m = run(Model(population=named_population(), events=events), 5)
     assert [(e["step"], e["to"]) for e in m.event_log] == [(1, "arrested"), (3, "defected")]
     assert m.officials[-1].state is State.DEFECTED and m.officials[-1].rank_weight == 4.0
 
@@ -150,9 +154,9 @@ def test_shocks_move_rebellion_and_survival():
         {"kind": "rebellion_shock", "step": 2, "region": "nation", "size": 0.3},
         {"kind": "survival_shock", "step": 2, "size": -1.0},
     ]
-    m = run(DefectionModel(population=named_population(), events=events), 2)
-    assert m.signals.rebellion[0] == pytest.approx(0.3)
-    assert m.signals.survival == pytest.approx(1 / (1 + math.exp(-(math.log(9) - 1.0))))
+    m = run(Model(population=named_population(), events=events), 2)
+    assert m.current("rebellion_nation") == pytest.approx(0.3)
+    assert m.survival == pytest.approx(1 / (1 + math.exp(-(math.log(9) - 1.0))))
 
 
 def test_the_tribe_share_is_rank_weighted_and_excludes_oneself():
@@ -165,11 +169,11 @@ def test_the_tribe_share_is_rank_weighted_and_excludes_oneself():
         },
     }
     events = [{"kind": "defection", "step": 1, "official": "head"}]
-    m = run(DefectionModel(population=pop, events=events), 1)
+    m = run(Model(population=pop, events=events), 1)
     member = m.officials[0]
     assert member.tribe == "a"
-    assert member.tribe_share() == pytest.approx(6.0 / (4 * 1.0 + 6.0 - 1.0))
-    assert m.officials[-1].tribe_share() == 0.0  # alone in tribe b
+    assert member.observe().tribe_share == pytest.approx(6.0 / (4 * 1.0 + 6.0 - 1.0))
+    assert m.officials[-1].observe().tribe_share == 0.0  # alone in tribe b
 
 
 # --- network ------------------------------------------------------------------------------------
@@ -230,19 +234,23 @@ def test_parameter_precedence_named_over_tribe_over_role_over_defaults():
             "vip": {"role": "minister", "tribe": "core", "region": "east", "disaffection": 0.8}
         },
     }
-    p = build_population(pop, ["coast", "east"], np.random.default_rng(0))
+    run = validate(
+        {"population": pop, "rebellion": {"coast": NATION["nation"], "east": NATION["nation"]}}
+    )
+    p = build_structure(run.population, run.regions, np.random.default_rng(0))
+    traits = draw_traits(run.population, p, np.random.default_rng(1))
     assert p.size == 11 and p.name[-1] == "vip"
     core = p.tribe == p.tribe_names.index("core")
-    assert np.all(p.params["exposure"][core] == 0.9) and np.all(p.params["exposure"][~core] == 0.2)
-    assert np.all(p.params["privileges"] == 0.7)
-    assert p.params["disaffection"][-1] == 0.8 and np.all(p.params["disaffection"][:-1] == 0.3)
+    assert np.all(traits["exposure"][core] == 0.9) and np.all(traits["exposure"][~core] == 0.2)
+    assert np.all(traits["privileges"] == 0.7)
+    assert traits["disaffection"][-1] == 0.8 and np.all(traits["disaffection"][:-1] == 0.3)
     assert p.region_names[p.region[-1]] == "east"  # a named official's own region
     assert np.sum(core[:10]) == 5  # largest remainder: exactly half of the ministers
 
 
 def test_initial_defectors_are_those_with_the_lowest_thresholds():
     pop = population(10, threshold={"dist": "values", "values": [9, 3, 7, 1, 5, 8, 2, 6, 4, 0]})
-    m = DefectionModel(population=pop, initial_defected_share=0.3, peer_weight=0.0)
+    m = Model(population=pop, initial_defected_share=0.3, peer_weight=0.0)
     gone = [o.official_id for o in m.officials if o.state is State.DEFECTED]
     assert gone == [3, 6, 9] and all(m.officials[i].defection_step == 0 for i in gone)
     assert m.timeseries()[0]["share_defected"] == pytest.approx(0.3)

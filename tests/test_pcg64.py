@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import pcg64
-from sim.world import dynamics_generator, seed_streams
+from sim.engine import pcg64
+from sim.world.streams import dynamics_generator, seed_streams
 
 
 @pytest.mark.parametrize("seed", [0, 1, 12345, 2**40 + 3])
 def test_draws_are_those_of_numpy(seed):
-    rng = dynamics_generator(seed_streams(seed))  # after Mesa's integer draw, as the model
+    rng = dynamics_generator(seed_streams(seed))
     state = pcg64.state_of(rng)
     ours = [pcg64.random(state) for _ in range(3000)]
     assert ours == rng.random(3000).tolist()

@@ -8,8 +8,24 @@ import math
 import numpy as np
 import pytest
 
-from sim import rule
-from sim.rule import Weights
+from sim.core import rule
+from sim.core.parameters import as_dict, model_params
+from sim.core.state import ARRESTED, DEFECTED, PREPARING
+
+
+def Weights(**weights):  # noqa: N802 (reads like the record it builds)
+    """Model parameters with every weight of Δ off unless given (a=1, w_peer=1 by default)."""
+    off = {
+        "tribal_pressure_weight": 0.0,
+        "danger_weight": 0.0,
+        "retribution_weight": 0.0,
+        "defector_credit": 0.0,
+        "late_defector_contempt": 0.0,
+        "privilege_weight": 0.0,
+        "defector_punishment": 0.0,
+    }
+    return model_params(off | weights)
+
 
 ALL_ON = Weights(
     disaffection_weight=1.0,
@@ -34,7 +50,7 @@ BASE = {
 }
 
 
-def pressure(weights: Weights = ALL_ON, **changes: float) -> float:
+def pressure(weights=ALL_ON, **changes: float) -> float:
     return rule.defection_pressure(weights, **(BASE | changes))
 
 
@@ -87,7 +103,7 @@ def test_each_term_moves_the_decision_in_its_direction(term, low, high, sign):
     ],
 )
 def test_a_weight_of_zero_switches_its_term_off(weight):
-    off = Weights(**(ALL_ON.__dict__ | {weight: 0.0}))
+    off = Weights(**(as_dict(ALL_ON) | {weight: 0.0}))
     varied = {
         "disaffection_weight": "disaffection",
         "peer_weight": "peer_share",
@@ -120,12 +136,13 @@ def test_credit_closed_form_and_the_contempt_crossing():
     crossing = c_late / (c_early + c_late)
     assert rule.credit(crossing, c_early, c_late) == pytest.approx(0.0, abs=1e-15)
     ps = np.linspace(0, 1, 11)
-    assert np.all(np.diff(rule.credit(ps, c_early, c_late)) > 0)  # late defection earns less
+    credits = [rule.credit(p, c_early, c_late) for p in ps]
+    assert np.all(np.diff(credits) > 0)  # late defection earns less
 
 
 def test_late_defector_contempt_lowers_the_pressure_when_collapse_is_obvious():
     without = Weights(disaffection_weight=0, peer_weight=0, defector_credit=0.2)
-    with_contempt = Weights(**(without.__dict__ | {"late_defector_contempt": 0.3}))
+    with_contempt = Weights(**(as_dict(without) | {"late_defector_contempt": 0.3}))
     assert pressure(with_contempt, survival=0.05) < pressure(without, survival=0.05)
     assert pressure(with_contempt, survival=1.0) == pressure(without, survival=1.0)
 
@@ -133,55 +150,63 @@ def test_late_defector_contempt_lowers_the_pressure_when_collapse_is_obvious():
 def test_perceived_survival_closed_form():
     p0, d, r, s, bd, br = 0.9, 0.3, 0.4, -0.25, 4.0, 1.0
     logit = math.log(p0 / (1 - p0)) - bd * d - br * r + s
-    assert rule.perceived_survival(p0, d, r, s, bd, br) == pytest.approx(1 / (1 + math.exp(-logit)))
-    assert rule.perceived_survival(p0, 0.0, 0.0, 0.0, bd, br) == pytest.approx(p0)
+    l0 = rule.log_odds(p0)
+    assert l0 == math.log(p0 / (1 - p0))
+    assert rule.perceived_survival(l0, d, r, s, bd, br) == pytest.approx(1 / (1 + math.exp(-logit)))
+    assert rule.perceived_survival(l0, 0.0, 0.0, 0.0, bd, br) == pytest.approx(p0)
     # defections and rebellion lower it; a positive shock raises it
-    assert rule.perceived_survival(p0, 0.5, 0, 0, bd, br) < p0
-    assert rule.perceived_survival(p0, 0, 0.5, 0, bd, br) < p0
-    assert rule.perceived_survival(p0, 0, 0, 0.5, bd, br) > p0
+    assert rule.perceived_survival(l0, 0.5, 0, 0, bd, br) < p0
+    assert rule.perceived_survival(l0, 0, 0.5, 0, bd, br) < p0
+    assert rule.perceived_survival(l0, 0, 0, 0.5, bd, br) > p0
 
 
 def test_detection_and_escape_are_strict_comparisons_of_the_draw():
-    assert not rule.is_caught(0.0, 0.0)  # q = 0 never catches, even the smallest draw
-    assert rule.is_caught(0.999999, 1.0)  # q = 1 always catches
-    assert rule.is_caught(0.1, 0.2) and not rule.is_caught(0.2, 0.2)
-    assert rule.escapes(0.05, 0.1) and not rule.escapes(0.5, 0.1)
+    assert rule.prepare(3, 0.0, 0.0) == (PREPARING, 2)  # q = 0 never catches
+    assert rule.prepare(3, 0.999999, 1.0) == (ARRESTED, 0)  # q = 1 always catches
+    assert rule.prepare(3, 0.1, 0.2) == (ARRESTED, 0)
+    assert rule.prepare(3, 0.2, 0.2) == (PREPARING, 2)
+    assert rule.prepare(1, 0.5, 0.2) == (DEFECTED, 0)  # the last step of preparation
+    assert rule.escape(0.05, 0.1) == DEFECTED and rule.escape(0.5, 0.1) == ARRESTED
+
+
+def test_deciding_starts_k_steps_of_preparation_or_defects_at_once():
+    assert rule.begin_preparing(0) == (DEFECTED, 0)
+    assert rule.begin_preparing(4) == (PREPARING, 4)
+    assert rule.starts_preparing(0.5, 0.5) and not rule.starts_preparing(0.49, 0.5)
 
 
 def test_rebellion_is_interpolated_shocked_fed_back_and_clipped():
-    from sim.schedule import RebellionSchedule
+    from sim.config.schema import validate
+    from sim.world.build import rebellion_levels
 
-    schedule = RebellionSchedule(("a",), (np.array([0.0, 10.0]),), (np.array([0.0, 0.5]),))
-    assert schedule.levels_at(4)[0] == pytest.approx(0.2)
-    assert schedule.levels_at(20)[0] == pytest.approx(0.5)  # flat beyond the last point
+    run = validate(
+        {
+            "population": {"tribes": {"t": {"home_region": "a"}}, "roles": {"r": {"count": 1}}},
+            "rebellion": {"a": {"points": [[0, 0.0], [10, 0.5]]}},
+        }
+    )
+    levels = rebellion_levels(run, 20)
+    assert levels[4, 0] == pytest.approx(0.2)
+    assert levels[20, 0] == pytest.approx(0.5)  # flat beyond the last point
     assert rule.rebellion_intensity(0.2, 0.1, 0.5, 0.4) == pytest.approx(0.5)
     assert rule.rebellion_intensity(0.5, 0.9, 0.0, 0.0) == 1.0
     assert rule.rebellion_intensity(0.0, -0.5, 0.0, 0.0) == 0.0
-    levels = rule.rebellion_intensity(np.array([0.2, 0.2]), 0.0, np.array([0.0, 1.0]), 0.5)
-    assert levels.tolist() == [0.2, 0.7]
 
 
-def test_the_factored_pressure_is_bit_identical_to_the_equation():
+def test_the_rule_is_the_same_compiled_or_interpreted():
+    """The agents and the engine call the compiled rule; its Python source (what a
+    reader reads, and what runs under NUMBA_DISABLE_JIT=1) gives the same bits."""
     rng = np.random.default_rng(0)
-    n = 10_000
-    attrs = {
-        "disaffection": rng.uniform(0, 0.5, n),
-        "privileges": rng.uniform(0, 1, n),
-        "exposure": rng.uniform(0, 1.2, n),
-        "amnesty_trust": rng.uniform(0, 1, n),
-    }
-    signals = {
-        "peer_share": rng.uniform(0, 1, n),
-        "tribe_share": rng.uniform(0, 1, n),
-        "rebellion": rng.uniform(0, 1, n),
-        "survival": rng.uniform(0, 1, n),
-    }
-    direct = rule.defection_pressure(ALL_ON, **attrs, **signals)
-    factored = rule.pressure_from_static(ALL_ON, rule.static_terms(ALL_ON, **attrs), **signals)
-    assert np.array_equal(direct, factored)
-    # and one official at a time, with Python floats, as the Mesa agent computes it
-    for i in range(0, n, 997):
-        one = rule.defection_pressure(
-            ALL_ON, **{k: float(v[i]) for k, v in (attrs | signals).items()}
-        )
-        assert one == direct[i]
+    for _ in range(200):
+        args = {
+            "disaffection": rng.uniform(0, 0.5),
+            "peer_share": rng.uniform(0, 1),
+            "tribe_share": rng.uniform(0, 1),
+            "rebellion": rng.uniform(0, 1),
+            "survival": rng.uniform(0, 1),
+            "privileges": rng.uniform(0, 1),
+            "exposure": rng.uniform(0, 1.2),
+            "amnesty_trust": rng.uniform(0, 1),
+        }
+        compiled = rule.defection_pressure(ALL_ON, **args)
+        assert compiled == rule.defection_pressure.py_func(ALL_ON, **args)

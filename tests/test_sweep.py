@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli import precheck
-from sim.config import model_kwargs
-from sim.engine import run_batch
+from sim.analysis.summary import Summary, summaries
+from sim.engine.batch import run_batch
 from sim.errors import ConfigError
-from sim.runner import simulate, summarize
-from sim.sweep import point_hash, replicate_seeds, summaries
-from tests.conftest import ROOT, make_config
+from sim.run.cli import precheck
+from sim.run.runner import simulate
+from sim.run.sweep import point_hash, replicate_seeds
+from tests.conftest import ROOT, make_config, make_run
 
 
 def sim_multirun(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
@@ -33,11 +33,10 @@ def sim_multirun(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
 
 
 def test_summaries_are_those_of_a_single_run():
-    cfg = make_config("model.detection_probability=0.2")
-    batch = run_batch(model_kwargs(cfg), [0, 1, 2, 3], cfg["steps"])
+    batch = run_batch(make_run("model.detection_probability=0.2"), [0, 1, 2, 3])
     figures = summaries(batch.curves)
     for r in range(4):
-        one = summarize(batch.timeseries(r))
+        one = Summary.of(batch.timeseries(r))
         assert figures["final_share"][r] == one.final_share
         assert figures["steepest_rise_step"][r] == (one.steepest_rise_step or -1)
         assert figures["steepest_rise"][r] == one.steepest_rise
@@ -81,7 +80,7 @@ def test_a_sweep_writes_one_row_per_run_and_each_row_reproduces_with_the_mesa_ag
     assert "[sweep] 3/3 points" in out.stderr
     row = runs[runs["model.retribution_weight"] == 2.0].iloc[2]
     model = simulate(make_config(f"seed={row['seed']}", "model.retribution_weight=2.0", "steps=80"))
-    one = summarize(model.timeseries())
+    one = Summary.of(model.timeseries())
     assert row["final_share"] == one.final_share
     assert row["peak_preparing"] == one.peak_preparing
     mesa_curve = [r["n_defected"] for r in model.timeseries()]
@@ -92,7 +91,7 @@ def test_a_sweep_writes_one_row_per_run_and_each_row_reproduces_with_the_mesa_ag
 def test_the_sweep_path_does_not_import_mesa(tmp_path):
     code = (
         "import sys\n"
-        "from sim.cli import main\n"
+        "from sim.run.cli import main\n"
         f"main(['--multirun', 'model.peer_weight=0.5,0.7', 'replicates=2', 'steps=5',"
         f" 'hydra.sweep.dir={tmp_path}'])\n"
         "assert 'mesa' not in sys.modules, 'mesa was imported on the sweep path'\n"

@@ -48,12 +48,7 @@ class Network:
 
     def edges(self) -> np.ndarray:
         """Edge list (i < j), shape (m, 2). For the complete graph, all pairs."""
-        if self.complete:
-            i, j = np.triu_indices(self.n, k=1)
-            return np.column_stack([i, j])
-        rows = np.repeat(np.arange(self.n), np.diff(self.indptr))
-        keep = rows < self.indices
-        return np.column_stack([rows[keep], self.indices[keep]])
+        return world_edges(self.indptr, self.indices, self.n, self.complete)
 
 
 def complete_network(n: int) -> Network:
@@ -167,3 +162,13 @@ def build_network(
     if kind == "complete":
         return complete_network(len(tribe))
     return ties_network(tribe, role, tribe_degree, institution_degree, random_degree, rng)
+
+
+def world_edges(indptr: np.ndarray, indices: np.ndarray, n: int, complete: bool) -> np.ndarray:
+    """Edge list (i < j), shape (m, 2), of a World's network (all pairs if complete)."""
+    if complete:
+        i, j = np.triu_indices(n, k=1)
+        return np.column_stack([i, j])
+    rows = np.repeat(np.arange(n), np.diff(indptr))
+    keep = rows < indices
+    return np.column_stack([rows[keep], indices[keep]])

@@ -95,3 +95,17 @@ def random(state):
     x, rotation = s_high ^ s_low, s_high >> _58
     output = (x >> rotation) | (x << ((_64 - rotation) & _63))
     return (output >> _11) * _DOUBLE
+
+
+@njit(cache=True)
+def draw_at(state, table, i, drawn):
+    """Draw i of the current block of N draws, when draws up to ``drawn`` - 1 have been
+    used or jumped over (i >= drawn). Returns (the draw, the new ``drawn``)."""
+    skip(state, table, i - drawn)
+    return random(state), i + 1
+
+
+@njit(cache=True)
+def end_block(state, table, drawn):
+    """Jump to the end of the block of N = len(table) - 1 draws."""
+    skip(state, table, table.shape[0] - 1 - drawn)

@@ -1,34 +1,28 @@
 """Command line: ``python -m sim [overrides...]``, a thin Hydra wrapper around the runner.
 
-Before Hydra creates any output folder, every override is parsed, the config composed
-and validated, so that bad input ends with one line (which key, what value, what is
-allowed) and exit code 2, and nothing is written.
+Before Hydra creates any output folder, every override is parsed and every run it asks
+for is composed and checked (:func:`sim.config.schema.validate`), so that bad input ends
+with one line (which key, what value, what is allowed) and exit code 2, and nothing is
+written. A single run reuses that check; a sweep's job checks its own point once, in
+its own process.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-CONFIG_DIR = PROJECT_ROOT / "configs"
-CONFIG_NAME = "config"
+from sim.config.compose import CONFIG_DIR, CONFIG_NAME, config_groups, register_declared_defaults
+from sim.errors import ConfigError, one_of
+
 EXIT_BAD_INPUT = 2
 
 # flags that print something and run nothing, and flags that take a value
-_INFO_FLAGS = {
-    "--help",
-    "-h",
-    "--hydra-help",
-    "--info",
-    "-i",
-    "--shell-completion",
-    "-sc",
-    "--version",
-}
+_INFO_FLAGS = {"--hydra-help", "--info", "-i", "--shell-completion", "-sc"}
 _VALUE_FLAGS = {
     "--cfg",
     "-c",
@@ -44,6 +38,14 @@ _VALUE_FLAGS = {
 }
 
 log = logging.getLogger("sim")
+#: runs checked by :func:`precheck`, by their composed config: the task reuses them
+_checked: dict[str, Any] = {}
+
+
+def _fingerprint(container: dict) -> str:
+    return json.dumps(
+        {k: v for k, v in container.items() if k != "hydra"}, sort_keys=True, default=str
+    )
 
 
 def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -60,23 +62,13 @@ def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     return flags, overrides
 
 
-def config_groups() -> dict[str, list[str]]:
-    """Config groups and their options, read from ``configs/``."""
-    return {
-        d.name: sorted(p.stem for p in d.glob("*.yaml"))
-        for d in sorted(CONFIG_DIR.iterdir())
-        if d.is_dir() and d.name != "hydra"
-    }
-
-
 def precheck(argv: Sequence[str]) -> None:
-    """Parse, compose and validate the run(s) ``argv`` asks for; raise ConfigError if bad."""
+    """Parse, compose and check the run(s) ``argv`` asks for; raise ConfigError if bad."""
     from hydra import compose, initialize_config_dir
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from omegaconf import OmegaConf
 
-    from sim.config import validate_config
-    from sim.errors import ConfigError
+    from sim.config.schema import validate
 
     flags, raw = split_argv(argv)
     multirun = "-m" in flags or "--multirun" in flags
@@ -103,7 +95,7 @@ def precheck(argv: Sequence[str]) -> None:
             o.input_line.split("=", 1)[1],
             "a single value (add --multirun to sweep over several)",
         )
-
+    register_declared_defaults()
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="sim"):
         if multirun:  # a named sweep's own parameters are sweeps too
             try:
@@ -126,15 +118,14 @@ def precheck(argv: Sequence[str]) -> None:
                 container = OmegaConf.to_container(cfg, resolve=True)
             except Exception as e:
                 raise _explain(e, overrides) from None
-            validate_config(container)
+            checked = validate(container)
+            if not multirun:
+                _checked[_fingerprint(container)] = checked
 
 
-def _explain(error: Exception, overrides: list[str]):
+def _explain(error: Exception, overrides: list[str]) -> ConfigError:
     """Turn a Hydra composition error into a ConfigError naming the override at fault."""
     from hydra import compose
-    from omegaconf import OmegaConf
-
-    from sim.errors import ConfigError
 
     groups = config_groups()
     try:
@@ -149,68 +140,69 @@ def _explain(error: Exception, overrides: list[str]):
         if name in groups:
             if value not in groups[name]:
                 return ConfigError(
-                    name, value, f"one of the {name} configs: " + ", ".join(groups[name])
+                    name, value, one_of(groups[name], value, f"one of the {name} configs:")
                 )
             continue
         try:
             compose(CONFIG_NAME, overrides=[text])
         except Exception:
-            parent, _, leaf = name.rpartition(".")
-            node = OmegaConf.select(base, parent) if parent else base
-            if node is None:
+            # the first part of the key that does not exist, with the keys that do
+            node, path, missing = base, [], None
+            for part in name.split("."):
+                if not hasattr(node, "keys") or part not in node:
+                    missing = part
+                    break
+                node, path = node[part], [*path, part]
+            if missing is None:
                 return ConfigError(
-                    name, value, "an existing key", f"'{parent}' is not a config key"
+                    name, value, "a value of the key's type", str(error).splitlines()[0]
                 )
-            if hasattr(node, "keys") and leaf not in node:
-                keys = ", ".join(str(k) for k in node)
-                where = f"under '{parent}'" if parent else "at the top level"
-                return ConfigError(name, value, f"a key {where}: {keys}", "unknown key")
-            return ConfigError(name, value, "a value of the key's type", str(error).splitlines()[0])
+            parent = ".".join(path)
+            where = f"under '{parent}'" if parent else "at the top level"
+            keys = [str(k) for k in node] if hasattr(node, "keys") else []
+            if not keys:
+                return ConfigError(name, value, "an existing key", f"'{parent}' has no keys")
+            return ConfigError(name, value, one_of(keys, missing, f"a key {where}:"), "unknown key")
     return ConfigError(
         "config", " ".join(overrides), "a composable config", str(error).splitlines()[0]
     )
 
 
 def task(cfg: Any) -> None:
-    """The Hydra job: run one scenario into Hydra's output folder and print its summary."""
+    """The Hydra job: run one scenario into Hydra's output folder and print its summary,
+    or, in a multirun, one sweep point's replicates."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
     from omegaconf import OmegaConf
 
-    from sim.errors import ConfigError
-
     container = OmegaConf.to_container(cfg, resolve=True)
     hydra_cfg = HydraConfig.get()
-    if hydra_cfg.mode == RunMode.MULTIRUN:
-        # a sweep point: its replicates through the batched engine; Mesa is not imported
-        from sim.sweep import run_point
+    try:
+        if hydra_cfg.mode == RunMode.MULTIRUN:
+            # a sweep point: its replicates through the batched engine; Mesa is not imported
+            from sim.run.sweep import run_point
 
-        try:
             run_point(
                 container,
                 Path(hydra_cfg.sweep.dir),
                 list(hydra_cfg.overrides.task),
                 job_label=" ".join(hydra_cfg.overrides.task),
             )
-        except ConfigError as e:
-            print(f"error: {e}", file=sys.stderr)
-            raise SystemExit(EXIT_BAD_INPUT) from None
-        return
-    from sim.runner import run
+            return
+        from sim.run.runner import run
 
-    if container.get("replicates", 1) > 1:
-        print(
-            f"note: replicates={container['replicates']} applies to sweeps (--multirun); "
-            "this single run uses seed only",
-            file=sys.stderr,
-        )
-    out_dir = Path(hydra_cfg.runtime.output_dir)
-    try:
-        result = run(container, out_dir)
+        if container.get("replicates", 1) > 1:
+            print(
+                f"note: replicates={container['replicates']} applies to sweeps (--multirun); "
+                "this single run uses seed only",
+                file=sys.stderr,
+            )
+        out_dir = Path(hydra_cfg.runtime.output_dir)
+        result = run(_checked.get(_fingerprint(container), container), out_dir, resolved=container)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         raise SystemExit(EXIT_BAD_INPUT) from None
-    scenario = HydraConfig.get().runtime.choices.get("scenario", "")
+    scenario = hydra_cfg.runtime.choices.get("scenario", "")
     calendar = result.model.calendar
     line = result.summary.line(
         f"{scenario} seed={container['seed']}", calendar.date_of if calendar else None
@@ -223,9 +215,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``python -m sim``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     flags, _ = split_argv(argv)
-    if not _INFO_FLAGS.intersection(flags):
-        from sim.errors import ConfigError
+    if "--help" in flags or "-h" in flags:
+        from sim import __version__
+        from sim.config.help import help_text
 
+        print(help_text(__version__))
+        return
+    if "--version" in flags:
+        from sim import __version__
+
+        print(f"defection-sim {__version__}")
+        return
+    if not _INFO_FLAGS.intersection(flags):
         quiet = logging.getLogger("sim")
         level = quiet.level
         quiet.setLevel(logging.ERROR)  # warnings are logged once, by the run itself
@@ -238,6 +239,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             quiet.setLevel(level)
     import hydra
 
+    register_declared_defaults()
     app = hydra.main(config_path=str(CONFIG_DIR), config_name=CONFIG_NAME, version_base="1.3")(task)
     sys.argv = [sys.argv[0], *argv]
     app()

@@ -1,7 +1,7 @@
 """Export a scenario run to an animated GIF for slides: the network and the curves side
 by side, one frame per step (or every k-th step).
 
-    .venv/bin/python -m sim.gif --scenario syria_2012 --seed 0 --out figures/syria_2012.gif
+      .venv/bin/python -m sim.app.gif --scenario syria_2012 --seed 0 --out figures/syria_2012.gif
     make gif SCENARIO=coup_proofed
 """
 
@@ -21,8 +21,8 @@ def export_gif(
     scenario: str, seed: int, out: Path, every: int = 1, fps: int = 8, steps: int | None = None
 ) -> Path:
     """Run ``scenario`` with ``seed`` and write the animation to ``out``."""
-    from sim.app import ClassroomModel
-    from sim.plots import draw_network, plot_hidden_and_survival, plot_share_by_role
+    from sim.analysis.plots import draw_network, plot_hidden_and_survival, plot_share_by_role
+    from sim.app.classroom import ClassroomModel
 
     model = ClassroomModel(scenario=scenario, seed=seed)
     total = steps if steps is not None else model.spec_steps
@@ -32,13 +32,13 @@ def export_gif(
     top = fig.add_subplot(grid[0, 1])
     bottom = fig.add_subplot(grid[1, 1], sharex=top)
     tribes = {
-        name: model.positions[model.population.tribe == k]
-        for k, name in enumerate(model.population.tribe_names)
+        name: model.positions[model.world.tribe == k]
+        for k, name in enumerate(model.labels.tribe_names)
     }
     roles = [o.role for o in model.officials]
 
     def draw(frame: int) -> None:
-        while model.steps < min(frame * every, total):
+        while model.t < min(frame * every, total):
             model.step()
         for ax in (net_ax, top, bottom):
             ax.clear()
@@ -47,7 +47,7 @@ def export_gif(
         draw_network(
             net_ax,
             model.positions,
-            model.edges,
+            model.ties,
             model.states(),
             roles,
             tribes if len(tribes) > 1 else None,
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--every", type=int, default=1, help="one frame every k steps")
     parser.add_argument("--fps", type=int, default=8)
     args = parser.parse_args(argv)
-    from sim.app import SCENARIOS
+    from sim.app.classroom import SCENARIOS
 
     if args.scenario not in SCENARIOS:
         print(

@@ -1,4 +1,5 @@
-"""``make bench``: speed and memory figures, measured in one run on this machine.
+"""``make bench`` (``python -m sim.run.bench``): speed and memory figures, measured in
+one run on this machine.
 
 Writes ``bench.json`` and prints the same figures as a table:
 
@@ -36,10 +37,9 @@ from pathlib import Path
 
 import psutil
 
-from sim.cli import PROJECT_ROOT
-from sim.config import model_kwargs
+from sim.config.compose import PROJECT_ROOT, compose_config
+from sim.config.schema import validate
 from sim.files import atomic_write
-from sim.runner import compose_config
 
 ROLES = ("minister", "general", "security_chief", "ambassador", "governor", "party_official")
 SYRIA_1000 = {
@@ -77,13 +77,13 @@ ROUNDS = 5  # the machine is shared and noisy: the best of 5 timings for each en
 def engine_rates(n: int, mesa_steps: int, batched_steps: int) -> dict[str, float]:
     """Agent-steps per second of both engines on the same regime, timed in alternation
     (one window of each per round, so that both see the same load), best of ROUNDS."""
-    from sim.engine import run_batch
-    from sim.model import DefectionModel
+    from sim.agents import DefectionModel
+    from sim.engine.batch import run_batch
 
-    model = DefectionModel(**model_kwargs(compose_config(*regime(n))))
+    model = DefectionModel(compose_config(*regime(n)))
     for _ in range(60):  # into the interesting part of the run
         model.step()
-    batched = model_kwargs(compose_config(*regime(n), f"steps={batched_steps}"))
+    batched = validate(compose_config(*regime(n), f"steps={batched_steps}"))
     run_batch(batched, [0], 2)  # compile (or load) the kernels before timing
     mesa_best = batch_best = math.inf
     for _ in range(ROUNDS):

@@ -7,19 +7,21 @@ arrays. Sections:
 - per run: final share, cascade or not, time of tipping, peak preparing, late defectors;
 - across replicates: mean curve with a 95 % band; P(cascade) with Wilson intervals;
 - tipping point of a sweep: where P(cascade) crosses 1/2 (logistic fit, bootstrap
-  interval) and where the mean final share jumps;
-- mean field: fixed points of the homogeneous-mixing map, their stability, bifurcation
-  diagrams and fold points (:class:`MeanField`).
+  interval) and where the mean final share jumps.
+
+The run summary is :mod:`sim.analysis.summary`; the mean field :mod:`sim.analysis.meanfield`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
+
+from sim.analysis.summary import steepest_rise
 
 RUN_KEYS = ["point", "replicate"]
 
@@ -39,10 +41,8 @@ def tipping_step(share: Sequence[float], cutoff: float | None = None) -> int | N
     if cutoff is not None:
         hits = np.flatnonzero(share >= cutoff)
         return int(hits[0]) if len(hits) else None
-    rises = np.diff(share)
-    if not len(rises) or rises.max() <= 0:
-        return None
-    return int(np.argmax(rises >= rises.max() - 1e-12)) + 1
+    step, _ = steepest_rise(share)
+    return None if step < 0 else int(step)
 
 
 def late_defector_share(defection_steps: Sequence[float], tipping: int | None) -> float:
@@ -214,152 +214,3 @@ def tipping_point(
         slope=float(b1),
         jump=jump,
     )
-
-
-# --- mean field ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class FixedPoint:
-    """An equilibrium x* = F(x*) of the mean-field map, and its stability."""
-
-    x: float
-    slope: float  # F'(x*)
-    stable: bool  # F'(x*) < 1: small deviations shrink
-
-
-class MeanField:
-    """The model's homogeneous-mixing map x_{t+1} = F(x_t), for thresholds ~ N(mu, sigma).
-
-    Everyone observes the whole group (x = share defected), ranks are equal, rebellion is
-    a constant ``rebellion``, preparation is instant and every official has the same
-    attributes (disaffection, privileges, exposure, amnesty trust); only thresholds
-    differ, normally distributed. Then the share whose Δ(x) exceeds its threshold is
-
-        F(x) = Φ((Δ(x) − mu) / sigma),   p(x) = logistic(logit p_0 − b_D · x − b_R · rebellion),
-        Δ(x) = a·x_0 + w_peer·x + w_tribe·x + w_danger·rebellion + w_ret·τ·X·(1 − p)
-               + c_early·p − c_late·(1 − p) − w_priv·W·p − K·p
-
-    (the tribe share is x too under homogeneous mixing). With every weight 0 but
-    w_peer = 1, F is Granovetter's x -> Φ((x − mu)/sigma).
-    """
-
-    def __init__(
-        self,
-        mu: float,
-        sigma: float,
-        *,
-        peer_weight: float = 1.0,
-        tribal_pressure_weight: float = 0.0,
-        disaffection_weight: float = 0.0,
-        danger_weight: float = 0.0,
-        retribution_weight: float = 0.0,
-        defector_credit: float = 0.0,
-        late_defector_contempt: float = 0.0,
-        privilege_weight: float = 0.0,
-        defector_punishment: float = 0.0,
-        disaffection: float = 0.0,
-        privileges: float = 0.0,
-        exposure: float = 0.0,
-        amnesty_trust: float = 0.0,
-        rebellion: float = 0.0,
-        initial_survival: float = 0.9,
-        survival_defection_sensitivity: float = 0.0,
-        survival_rebellion_sensitivity: float = 0.0,
-    ) -> None:
-        self.mu, self.sigma = mu, sigma
-        self.w_x = peer_weight + tribal_pressure_weight
-        self.constant = disaffection_weight * disaffection + danger_weight * rebellion
-        self.ret = retribution_weight * amnesty_trust * exposure
-        self.c_early, self.c_late = defector_credit, late_defector_contempt
-        self.cost = privilege_weight * privileges + defector_punishment
-        self.logit0 = np.log(initial_survival / (1 - initial_survival)) - (
-            survival_rebellion_sensitivity * rebellion
-        )
-        self.b_d = survival_defection_sensitivity
-
-    def survival(self, x):
-        return 1.0 / (1.0 + np.exp(-(self.logit0 - self.b_d * x)))
-
-    def pressure(self, x):
-        p = self.survival(x)
-        return (
-            self.constant
-            + self.w_x * x
-            + self.ret * (1 - p)
-            + self.c_early * p
-            - self.c_late * (1 - p)
-            - self.cost * p
-        )
-
-    def pressure_slope(self, x):
-        p = self.survival(x)
-        dp = -self.b_d * p * (1 - p)
-        # dΔ/dp = -ret + c_early + c_late - cost
-        return self.w_x + (-self.ret + self.c_early + self.c_late - self.cost) * dp
-
-    def __call__(self, x):
-        return stats.norm.cdf((self.pressure(x) - self.mu) / self.sigma)
-
-    def slope(self, x):
-        """F'(x), analytic."""
-        z = (self.pressure(x) - self.mu) / self.sigma
-        return stats.norm.pdf(z) / self.sigma * self.pressure_slope(x)
-
-    def fixed_points(self, grid: int = 4001) -> list[FixedPoint]:
-        """All x* in [0, 1] with F(x*) = x*, each polished to |F(x*) − x*| < 1e-12 where
-        floating point allows, and classified stable iff F'(x*) < 1."""
-        xs = np.linspace(0.0, 1.0, grid)
-        g = self(xs) - xs
-        roots = []
-        for i in range(grid - 1):
-            if g[i] == 0.0:
-                roots.append(xs[i])
-            elif g[i] * g[i + 1] < 0:
-                roots.append(
-                    optimize.brentq(lambda x: self(x) - x, xs[i], xs[i + 1], xtol=1e-15, rtol=1e-15)
-                )
-        if g[-1] == 0.0:
-            roots.append(1.0)
-        return [FixedPoint(float(r), float(self.slope(r)), bool(self.slope(r) < 1)) for r in roots]
-
-
-def bifurcation(make_map: Callable[[float], MeanField], values: Sequence[float]) -> pd.DataFrame:
-    """Fixed points against a parameter: rows ``value, x, slope, stable``."""
-    rows = [
-        {"value": v, "x": fp.x, "slope": fp.slope, "stable": fp.stable}
-        for v in values
-        for fp in make_map(float(v)).fixed_points()
-    ]
-    return pd.DataFrame(rows, columns=["value", "x", "slope", "stable"])
-
-
-def fold_points(
-    make_map: Callable[[float], MeanField], low: float, high: float, grid: int = 400
-) -> list[tuple[float, float]]:
-    """Saddle-node (fold) points of the fixed-point curve in [low, high]: pairs
-    (parameter value, x) where F(x) = x and F'(x) = 1 (scipy root finding).
-
-    Found by scanning the parameter for changes in the number of fixed points, then
-    solving the two equations jointly from the bracketing guess.
-    """
-    values = np.linspace(low, high, grid)
-    counts = [len(make_map(float(v)).fixed_points(1001)) for v in values]
-    folds = []
-    for i in range(grid - 1):
-        if counts[i] == counts[i + 1]:
-            continue
-        a, b = values[i], values[i + 1]
-        # the fixed points that meet: the pair with slopes closest to 1 on the side with more
-        side = a if counts[i] > counts[i + 1] else b
-        fps = make_map(float(side)).fixed_points()
-        guess_x = min(fps, key=lambda fp: abs(fp.slope - 1)).x
-
-        def equations(z):
-            m = make_map(float(z[1]))
-            return [m(z[0]) - z[0], m.slope(z[0]) - 1.0]
-
-        sol = optimize.root(equations, [guess_x, (a + b) / 2], method="hybr", tol=1e-14)
-        # judged by its residuals: hybr may report that it cannot improve a solution
-        # that is already exact to rounding
-        if np.max(np.abs(equations(sol.x))) < 1e-10:
-            folds.append((float(sol.x[1]), float(sol.x[0])))
-    return folds

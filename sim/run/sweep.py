@@ -33,17 +33,9 @@ from typing import Any
 import numpy as np
 import yaml
 
+from sim.analysis.summary import RUN_COLUMNS, summaries
 from sim.files import atomic_write
 
-RUN_COLUMNS = [
-    "final_share",
-    "steepest_rise_step",
-    "steepest_rise",
-    "peak_preparing",
-    "peak_preparing_step",
-    "final_arrested",
-    "final_survival",
-]
 CURVE_COLUMNS = ["share_defected", "n_preparing", "n_arrested", "perceived_survival", "n_defected"]
 STATE_DIR = ".sweep"
 
@@ -58,27 +50,6 @@ def point_hash(cfg: Mapping[str, Any]) -> str:
     keep = {k: v for k, v in cfg.items() if k not in {"hydra", "output", "sweep_name"}}
     text = json.dumps(keep, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def summaries(curves: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per-replicate headline figures, as ``sim.runner.summarize`` computes them for one run."""
-    share = curves["share_defected"]
-    rises = np.diff(share, axis=0)
-    top = rises.max(axis=0) if len(rises) else np.zeros(share.shape[1])
-    # first step of the largest rise (ties within float noise go to the earliest)
-    first = np.argmax(rises >= top - 1e-12, axis=0) if len(rises) else np.zeros(share.shape[1], int)
-    has_rise = top > 0
-    preparing = curves["n_preparing"]
-    peak_step = np.argmax(preparing, axis=0)
-    return {
-        "final_share": share[-1],
-        "steepest_rise_step": np.where(has_rise, first + 1, -1),
-        "steepest_rise": np.where(has_rise, top, 0.0),
-        "peak_preparing": preparing.max(axis=0).astype(np.int64),
-        "peak_preparing_step": peak_step,
-        "final_arrested": curves["n_arrested"][-1].astype(np.int64),
-        "final_survival": curves["perceived_survival"][-1],
-    }
 
 
 def swept_values(overrides: Sequence[str]) -> dict[str, str]:
@@ -108,10 +79,10 @@ def run_point(
     cfg: Mapping[str, Any], sweep_dir: Path, overrides: Sequence[str], job_label: str = ""
 ) -> tuple[str, bool]:
     """Run (or skip, if done) one sweep point. Returns (hash, whether it was run now)."""
-    from sim.config import model_kwargs, validate_config
-    from sim.engine import run_batch
+    from sim.config.schema import validate
+    from sim.engine.batch import run_batch
 
-    validate_config(cfg)
+    run = validate(cfg)
     digest = point_hash(cfg)
     point_dir = Path(sweep_dir) / "points" / digest
     _register(sweep_dir, digest)
@@ -121,10 +92,9 @@ def run_point(
         _progress(sweep_dir, job_label, skipped=True)
         return digest, False
 
-    replicates = int(cfg.get("replicates", 1))
-    steps = int(cfg["steps"])
-    seeds = replicate_seeds(int(cfg["seed"]), replicates)
-    batch = run_batch(model_kwargs(cfg), seeds, steps)
+    replicates, steps = run.replicates, run.steps
+    seeds = replicate_seeds(run.seed, replicates)
+    batch = run_batch(run, seeds, steps)
     swept = swept_values(overrides)
     figures = summaries(batch.curves)
     n_officials = batch.state.shape[1]

@@ -1,0 +1,141 @@
+"""The official: a Mesa agent who weighs the terms of the source documents' argument.
+
+Each step is synchronous (ODD.md, section 3): every official ``decide``s on what he sees
+at step t, then every official ``commit``s. The terms he weighs are the rule of
+:mod:`sim.core.rule` (compiled once, the same code the batched engine runs); this class
+gathers what he observes, calls the rule, and keeps his decision until the commit.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import mesa
+
+from sim.core import rule
+from sim.core.signals import Observation
+from sim.core.state import State, commit
+
+if TYPE_CHECKING:
+    from sim.agents.model import DefectionModel
+
+
+class Official(mesa.Agent):
+    """One official of the regime.
+
+    Attributes:
+        official_id: index 0..N-1, the row in ``officials.csv`` and in every array.
+        role, tribe, region: names; region is the home region (where the family is).
+        name: "" for unnamed officials; the key of ``population.named`` otherwise.
+        scripted: a named official who acts only through scheduled events (his
+            documented history), never by the decision rule.
+        disaffection, privileges, exposure, amnesty_trust, threshold, preparation_time:
+            his traits x_i, W_i, X_i, τ_i, T_i, k_i (:data:`sim.core.parameters.TRAITS`).
+        state, preparation_left, defection_step, rank_weight: read from the model's
+            arrays, where :func:`sim.core.state.move` keeps them.
+        pressure: Δ_i at his last decision while loyal (NaN before the first).
+    """
+
+    model: DefectionModel
+
+    def __init__(self, model: DefectionModel, official_id: int) -> None:
+        super().__init__(model)
+        world, labels = model.world, model.labels
+        self.official_id = i = official_id
+        self.role = labels.role_names[world.role[i]]
+        self.tribe = labels.tribe_names[world.tribe[i]]
+        self.region = labels.region_names[world.region[i]]
+        self.name = labels.names[i]
+        self.scripted = not world.free[i]
+        self.disaffection = float(world.disaffection[i])
+        self.privileges = float(world.privileges[i])
+        self.exposure = float(world.exposure[i])
+        self.amnesty_trust = float(world.amnesty_trust[i])
+        self.threshold = float(world.threshold[i])
+        self.preparation_time = int(world.preparation_time[i])
+        self.pressure = math.nan
+        self.next_state, self.next_preparation_left = self.state, 0
+
+    # --- his state, kept in the model's arrays ------------------------------------------------
+    @property
+    def state(self) -> State:
+        return State(int(self.model.dynamics.state[self.official_id]))
+
+    @property
+    def preparation_left(self) -> int:
+        return int(self.model.dynamics.preparation_left[self.official_id])
+
+    @property
+    def defection_step(self) -> int | None:
+        step = int(self.model.dynamics.defection_step[self.official_id])
+        return None if step < 0 else step
+
+    @property
+    def rank_weight(self) -> float:
+        return float(self.model.dynamics.rank_weight[self.official_id])
+
+    # --- observe --------------------------------------------------------------------------
+    def observe(self) -> Observation:
+        """What he sees at step t: the share of his neighbours and of the rest of his
+        tribe who have visibly defected, the rebellion at home, and p_t."""
+        return self.model.observation(self.official_id)
+
+    # --- decide (on the state at t) -------------------------------------------------------
+    def decide(self) -> None:
+        self.next_state, self.next_preparation_left = self.state, self.preparation_left
+        if self.scripted:
+            return  # his moves are the documented events (ODD 7.4)
+        if self.state is State.LOYAL:
+            self.consider_defecting()
+        elif self.state is State.PREPARING:
+            self.prepare()
+        elif self.state is State.ARRESTED:
+            self.try_to_escape()
+
+    def consider_defecting(self) -> None:
+        """Weigh the terms of Δ_i (ODD 7.2); start preparing when Δ_i ≥ T_i (or defect at
+        once if he needs no preparation, k_i = 0)."""
+        seen = self.observe()
+        self.pressure = rule.defection_pressure(
+            self.model.params,
+            disaffection=self.disaffection,
+            peer_share=seen.peer_share,
+            tribe_share=seen.tribe_share,
+            rebellion=seen.rebellion,
+            survival=seen.survival,
+            privileges=self.privileges,
+            exposure=self.exposure,
+            amnesty_trust=self.amnesty_trust,
+        )
+        if rule.starts_preparing(self.pressure, self.threshold):
+            self.next_state, self.next_preparation_left = rule.begin_preparing(
+                self.preparation_time
+            )
+
+    def prepare(self) -> None:
+        """One step of moving family and money out: caught with probability q (ODD 7.3)."""
+        self.next_state, self.next_preparation_left = rule.prepare(
+            self.preparation_left, self.model.uniform(self), self.model.params.detection_probability
+        )
+
+    def try_to_escape(self) -> None:
+        """An arrested official escapes abroad, and so defects, with probability e."""
+        self.next_state = rule.escape(
+            self.model.uniform(self), self.model.params.escape_probability
+        )
+        self.next_preparation_left = 0
+
+    # --- commit ---------------------------------------------------------------------------
+    def commit(self) -> None:
+        """His decision takes effect at step t + 1."""
+        if self.next_state == self.state and self.next_preparation_left == self.preparation_left:
+            return  # nothing changes (most officials, most steps)
+        commit(
+            self.model.world,
+            self.model.dynamics,
+            self.official_id,
+            int(self.next_state),
+            int(self.next_preparation_left),
+            self.model.t + 1,
+        )

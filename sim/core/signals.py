@@ -1,0 +1,217 @@
+"""Public signals: what every official can read off the state of the regime (ODD 7.1).
+
+Written once, compiled, and run by both paths: the Mesa model calls :func:`update` after
+each step's commits and events, and reads :func:`observations` for its agents; the
+batched engine calls :func:`update` and :func:`observation` from its compiled loop.
+
+The signals are kept up to date incrementally, doing only the work that changes:
+
+- an official's count of defected neighbours grows when a neighbour defects, and his
+  peer share (count / degree) is divided out again only then;
+- the rank-weighted share of the rest of his tribe that has defected is the same for
+  every loyal member of a tribe with the same rank weight, so it is divided out once
+  per such class (:attr:`sim.core.state.World.tribe_class`);
+- rank-weight sums add the defected officials in ``official_id`` order, starting from
+  0.0, and are redone only after a step with a new defection.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, uint64
+
+from sim.core import rule
+from sim.core.state import ARRESTED, DEFECTED, PREPARING
+
+
+class Observation(NamedTuple):
+    """What a loyal official sees at step t: the inputs of his Δ_i besides his traits."""
+
+    peer_share: float  # share of his network neighbours who have visibly defected
+    tribe_share: float  # rank-weighted share of the rest of his tribe who defected
+    rebellion: float  # rebellion intensity in his home region
+    survival: float  # p_t, the regime's perceived survival
+
+
+@njit(cache=True)
+def observation(world, dyn, i):
+    """What loyal official i sees at the current step (ODD 7.2).
+
+    The peer share on the complete graph is the share of the whole group that has
+    defected (Granovetter's thresholds are proportions of the group), otherwise defected
+    neighbours / degree (0 for an isolated official). The tribe share is the defected
+    rank weight of his tribe over the total rank weight of the rest of it (0 when the
+    rest weighs nothing); a loyal official is not among the defected.
+    """
+    return Observation(
+        dyn.peer_share[i],
+        dyn.class_share[uint64(world.tribe_class[i])],
+        dyn.rebellion[uint64(world.region[i])],
+        dyn.survival[0],
+    )
+
+
+@njit(cache=True)
+def observations(world, dyn, out):
+    """:func:`observation` of every official, into ``out`` (N x 4), for the Mesa agents."""
+    for i in range(world.n):
+        seen = observation(world, dyn, i)
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = seen
+
+
+@njit(cache=True)
+def tribe_share(tribe_defected_weight, tribe_total_weight, rank_weight, defected):
+    """Rank-weighted share of the *rest* of an official's tribe that has defected (0 if
+    the rest has no weight)."""
+    others = tribe_total_weight - rank_weight
+    mine = rank_weight * defected
+    return (tribe_defected_weight - mine) / others if others > 0.0 else 0.0
+
+
+@njit(cache=True)
+def _weight_totals(world, dyn):
+    """Rank-weight totals of everyone, of each tribe and of each region, adding officials
+    in official_id order."""
+    everyone = 0.0
+    dyn.tribe_total[:] = 0.0
+    dyn.region_total[:] = 0.0
+    for i in range(world.n):
+        w = dyn.rank_weight[i]
+        everyone += w
+        dyn.tribe_total[world.tribe[i]] += w
+        dyn.region_total[world.region[i]] += w
+    dyn.total_weight[0] = everyone
+
+
+@njit(cache=True)
+def _merge_sorted(a, n_a, b, n_b, out):
+    """Merge the sorted ``a[:n_a]`` and ``b[:n_b]`` into ``out``."""
+    i = j = 0
+    for m in range(n_a + n_b):
+        if j == n_b or (i < n_a and a[i] < b[j]):
+            out[m] = a[i]
+            i += 1
+        else:
+            out[m] = b[j]
+            j += 1
+
+
+@njit(cache=True)
+def _count_defected_neighbours(world, dyn, new):
+    """Add each new defector to his neighbours' counts and divide out their peer shares."""
+    for i in new:
+        for jj in range(world.indptr[i], world.indptr[i + 1]):
+            j = uint64(world.indices[jj])
+            dyn.count[j] += 1
+            dyn.peer_share[j] = dyn.count[j] / world.degree[j]
+
+
+@njit(cache=True)
+def _defected_weights(world, dyn):
+    """Defected rank weight in total, per tribe and per region, adding the defected
+    officials in official_id order."""
+    weight = 0.0
+    dyn.tribe_defected[:] = 0.0
+    dyn.region_defected[:] = 0.0
+    for m in range(dyn.n_defected[0]):
+        i = uint64(dyn.defected[m])
+        w = dyn.rank_weight[i]
+        weight += w
+        dyn.tribe_defected[uint64(world.tribe[i])] += w
+        dyn.region_defected[uint64(world.region[i])] += w
+    dyn.defected_weight[0] = weight
+
+
+@njit(cache=True)
+def _class_shares(world, dyn):
+    """The tribe share a loyal official of each (tribe, rank weight) class sees."""
+    for c in range(world.class_tribe.shape[0]):
+        t = uint64(world.class_tribe[c])
+        dyn.class_share[c] = tribe_share(
+            dyn.tribe_defected[t], dyn.tribe_total[t], world.class_weight[c], False
+        )
+
+
+@njit(cache=True)
+def _rebellion_and_survival(world, dyn, params, t):
+    """Rebellion per region and the perceived survival p_t (ODD 7.1)."""
+    total = dyn.total_weight[0]
+    weighted_share = dyn.defected_weight[0] / total if total > 0 else 0.0
+    levels = world.levels[min(t, world.levels.shape[0] - 1)]
+    g = dyn.rebellion.shape[0]
+    mean_rebellion = 0.0
+    for r in range(g):
+        total_r = dyn.region_total[r]
+        share = dyn.region_defected[r] / total_r if total_r > 0 else 0.0
+        dyn.rebellion[r] = rule.rebellion_intensity(
+            levels[r], dyn.rebellion_shock[r], share, params.rebellion_feedback_weight
+        )
+        mean_rebellion = dyn.rebellion[r] if r == 0 else mean_rebellion + dyn.rebellion[r]
+    if g:
+        mean_rebellion = mean_rebellion / g
+    dyn.survival[0] = rule.perceived_survival(
+        rule.log_odds(params.initial_survival),
+        weighted_share,
+        mean_rebellion,
+        dyn.survival_shock[0],
+        params.survival_defection_sensitivity,
+        params.survival_rebellion_sensitivity,
+    )
+
+
+@njit(cache=True)
+def update(world, dyn, params, t):
+    """The public signals of step t, after its commits and its events."""
+    changed = dyn.weights_changed[0]
+    if changed:
+        _weight_totals(world, dyn)
+    n_new = dyn.n_new[0]
+    if n_new > 0 or changed:
+        new = np.sort(dyn.new_defectors[:n_new])
+        n_defected = dyn.n_defected[0]
+        _merge_sorted(dyn.defected, n_defected, new, n_new, dyn.merged)
+        dyn.defected[: n_defected + n_new] = dyn.merged[: n_defected + n_new]
+        dyn.n_defected[0] = n_defected = n_defected + n_new
+        if world.complete:
+            dyn.peer_share[:] = n_defected / world.n  # a loyal official is never among them
+        else:
+            _count_defected_neighbours(world, dyn, new)
+        _defected_weights(world, dyn)
+        _class_shares(world, dyn)
+        dyn.n_new[0] = 0
+        dyn.weights_changed[0] = False
+    _rebellion_and_survival(world, dyn, params, t)
+
+
+@njit(cache=True)
+def record(world, dyn, row):
+    """The row of ``timeseries.csv`` for the current step, in :func:`curve_names` order."""
+    n_roles = world.role_sizes.shape[0]
+    n_defected = dyn.n_defected[0]
+    row[0] = n_defected / world.n
+    row[1] = dyn.by_state[PREPARING].sum()
+    row[2] = dyn.by_state[ARRESTED].sum()
+    row[3] = dyn.survival[0]
+    for j in range(n_roles):
+        size = world.role_sizes[j]
+        row[4 + j] = dyn.by_state[DEFECTED, j] / size if size else 0.0
+        row[5 + n_roles + j] = dyn.by_state[PREPARING, j]
+    row[4 + n_roles] = n_defected
+    for r in range(dyn.rebellion.shape[0]):
+        row[5 + 2 * n_roles + r] = dyn.rebellion[r]
+
+
+def curve_names(role_names, region_names) -> list[str]:
+    """The columns of ``timeseries.csv`` after ``step``: the entries of :func:`record`."""
+    return [
+        "share_defected",
+        "n_preparing",
+        "n_arrested",
+        "perceived_survival",
+        *(f"share_defected_{x}" for x in role_names),
+        "n_defected",
+        *(f"n_preparing_{x}" for x in role_names),
+        *(f"rebellion_{x}" for x in region_names),
+    ]

@@ -1,0 +1,178 @@
+"""From a checked config and a seed to the :class:`sim.core.state.World` of a run.
+
+Shared by the Mesa model and the batched engine, so both build exactly the same world
+from the same seed. NumPy only; no Mesa.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config.schema import Calendar, Run
+from sim.core import events as event_kinds
+from sim.core.state import World
+from sim.world.network import Network, build_network
+from sim.world.population import Structure, build_structure, draw_traits
+from sim.world.streams import Streams, seed_streams
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The names behind a World's codes (what the compiled code does not need).
+
+    Attributes:
+        role_names, tribe_names, region_names: the names of the codes.
+        names: each official's name ("" if unnamed).
+        labels: a named official's label by name (his name if none is given).
+        event_labels: each scheduled event's label, in the World's event order.
+        calendar: the calendar, if the config has one.
+    """
+
+    role_names: list[str]
+    tribe_names: list[str]
+    region_names: list[str]
+    names: list[str]
+    labels: dict[str, str]
+    event_labels: list[str]
+    calendar: Calendar | None
+
+
+def build_structure_and_network(run: Run, streams: Streams) -> tuple[Structure, Network]:
+    """Tribes, regions and ties from the structure stream (tribes first, then ties)."""
+    rng = np.random.default_rng(streams.structure)
+    structure = build_structure(run.population, run.regions, rng)
+    net = run.network
+    network = build_network(
+        net.kind,
+        structure.tribe,
+        structure.role,
+        rng,
+        tribe_degree=net.tribe_degree,
+        institution_degree=net.institution_degree,
+        random_degree=net.random_degree,
+    )
+    return structure, network
+
+
+def initial_defectors(structure: Structure, threshold: np.ndarray, share: float) -> np.ndarray:
+    """Officials already defected at step 0: the round(share * n) unnamed officials with
+    the lowest thresholds (ties broken by official_id)."""
+    unnamed = np.flatnonzero(np.array([not name for name in structure.name], dtype=bool))
+    count = round(share * len(unnamed))
+    order = np.argsort(threshold[unnamed], kind="stable")
+    return np.sort(unnamed[order[:count]])
+
+
+def tribe_classes(tribe: np.ndarray, rank_weight: np.ndarray):
+    """Officials of the same tribe and rank weight, who see the same tribe share while
+    loyal. Returns each official's class, and each class's tribe and rank weight."""
+    classes, of = np.unique(
+        np.stack([tribe.astype(np.float64), rank_weight]), axis=1, return_inverse=True
+    )
+    return of.astype(np.int64).ravel(), classes[0].astype(np.int64), classes[1].copy()
+
+
+def rebellion_levels(run: Run, steps: int) -> np.ndarray:
+    """The exogenous schedule's level per step and region, (T + 1, G), where T covers
+    the run and the schedule's last point (flat beyond it)."""
+    schedule = run.schedule
+    last = max(steps, schedule.last_step(), 0)
+    t = np.arange(last + 1)
+    levels = np.zeros((last + 1, len(schedule.regions)))
+    for g, (s, lv) in enumerate(zip(schedule.steps, schedule.levels, strict=True)):
+        levels[:, g] = np.interp(t, s, lv)
+    return levels
+
+
+def event_arrays(run: Run, names: list[str]) -> tuple[np.ndarray, ...]:
+    """The scheduled events as the compiled code takes them: step, kind, target (official
+    or region index) and value (broadcast multiplier or shock size)."""
+    step, kind, target, value = [], [], [], []
+    regions = run.regions
+    for event in run.scheduled_events:
+        step.append(event.step)
+        kind.append(event_kinds.KINDS[event.kind][0])
+        if event.kind in {"defection", "arrest"}:
+            target.append(names.index(event.official))
+            value.append(event.broadcast_multiplier)
+        else:
+            target.append(regions.index(event.region) if event.region else 0)
+            value.append(event.size)
+    return (
+        np.array(step, dtype=np.int64),
+        np.array(kind, dtype=np.int64),
+        np.array(target, dtype=np.int64),
+        np.array(value, dtype=np.float64),
+    )
+
+
+def build_world(
+    run: Run,
+    seed: int,
+    steps: int | None = None,
+    shared: tuple[Structure, Network] | None = None,
+) -> tuple[World, Labels, dict[str, np.ndarray]]:
+    """The World of ``run`` for ``seed``, its labels, and the officials' traits by name.
+
+    ``steps`` (default: the run's) sets how far the rebellion schedule is tabulated;
+    ``shared`` is the structure and network of :func:`build_structure_and_network`
+    when several runs share them (``structure_seed``).
+    """
+    streams = seed_streams(seed, run.structure_seed)
+    structure, network = shared or build_structure_and_network(run, streams)
+    traits = draw_traits(run.population, structure, np.random.default_rng(streams.parameters))
+    rank_weight = traits["rank_weight"].astype(np.float64)
+    tribe_class, class_tribe, class_weight = tribe_classes(structure.tribe, rank_weight)
+    if network.complete:
+        indptr, indices = np.zeros(1, np.int64), np.zeros(0, np.int64)
+    else:
+        indptr, indices = network.indptr.astype(np.int64), network.indices.astype(np.int64)
+    n = structure.size
+    event_step, event_kind, event_target, event_value = event_arrays(run, structure.name)
+    world = World(
+        n=n,
+        disaffection=traits["disaffection"],
+        privileges=traits["privileges"],
+        exposure=traits["exposure"],
+        amnesty_trust=traits["amnesty_trust"],
+        threshold=traits["threshold"],
+        preparation_time=traits["preparation_time"],
+        rank_weight=rank_weight,
+        role=structure.role,
+        tribe=structure.tribe,
+        region=structure.region,
+        free=~structure.scripted,
+        complete=network.complete,
+        indptr=indptr,
+        indices=indices,
+        # a float degree, 1.0 for an isolated official (whose count stays 0): the peer
+        # share is count / degree without a branch
+        degree=np.maximum(network.degree(), 1).astype(np.float64),
+        tribe_class=tribe_class,
+        class_tribe=class_tribe,
+        class_weight=class_weight,
+        n_tribes=len(structure.tribe_names),
+        role_sizes=np.bincount(structure.role, minlength=len(structure.role_names)).astype(
+            np.int64
+        ),
+        levels=rebellion_levels(run, run.steps if steps is None else steps),
+        event_step=event_step,
+        event_kind=event_kind,
+        event_target=event_target,
+        event_value=event_value,
+        initial_defectors=initial_defectors(
+            structure, traits["threshold"], run.model.initial_defected_share
+        ),
+    )
+    labels = Labels(
+        role_names=structure.role_names,
+        tribe_names=structure.tribe_names,
+        region_names=structure.region_names,
+        names=structure.name,
+        labels={name: entry.label or name for name, entry in run.population.named.items()},
+        event_labels=[e.label for e in run.scheduled_events],
+        calendar=run.calendar,
+    )
+    return world, labels, traits
