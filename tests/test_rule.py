@@ -10,7 +10,8 @@ import pytest
 
 from sim.core import rule
 from sim.core.parameters import as_dict, model_params
-from sim.core.state import ARRESTED, DEFECTED, PREPARING
+from sim.core.signals import Observation
+from sim.core.state import ARRESTED, DEFECTED, PREPARING, Traits
 
 
 def Weights(**weights):  # noqa: N802 (reads like the record it builds)
@@ -50,8 +51,15 @@ BASE = {
 }
 
 
+def split(values: dict) -> tuple[Traits, Observation]:
+    """An official's traits and what he sees, from one dict of named values."""
+    traits = Traits(**{k: values.get(k, 0.0) for k in Traits._fields} | {"preparation_time": 0})
+    seen = Observation(**{k: values[k] for k in Observation._fields})
+    return traits, seen
+
+
 def pressure(weights=ALL_ON, **changes: float) -> float:
-    return rule.defection_pressure(weights, **(BASE | changes))
+    return rule.defection_pressure(weights, *split(BASE | changes))
 
 
 def test_pressure_matches_the_equation_term_by_term():
@@ -193,6 +201,12 @@ def test_rebellion_is_interpolated_shocked_fed_back_and_clipped():
     assert rule.rebellion_intensity(0.0, -0.5, 0.0, 0.0) == 0.0
 
 
+def test_the_traits_record_has_the_declared_traits_in_order():
+    from sim.core.parameters import TRAITS
+
+    assert Traits._fields == tuple(p.name for p in TRAITS)
+
+
 def test_the_rule_is_the_same_compiled_or_interpreted():
     """The agents and the engine call the compiled rule; its Python source (what a
     reader reads, and what runs under NUMBA_DISABLE_JIT=1) gives the same bits."""
@@ -208,5 +222,7 @@ def test_the_rule_is_the_same_compiled_or_interpreted():
             "exposure": rng.uniform(0, 1.2),
             "amnesty_trust": rng.uniform(0, 1),
         }
-        compiled = rule.defection_pressure(ALL_ON, **args)
-        assert compiled == rule.defection_pressure.py_func(ALL_ON, **args)
+        traits, seen = split(args)
+        compiled = rule.defection_pressure(ALL_ON, traits, seen)
+        assert compiled == rule.defection_pressure.py_func(ALL_ON, traits, seen)
+        assert compiled == sum(rule.terms(ALL_ON, traits, seen))  # added in order

@@ -15,10 +15,14 @@ import mesa
 
 from sim.core import rule
 from sim.core.signals import Observation
-from sim.core.state import State, commit
+from sim.core.state import State, Traits, commit
 
 if TYPE_CHECKING:
     from sim.agents.model import DefectionModel
+
+
+def _trait_arrays(world):
+    return [getattr(world, name) for name in Traits._fields]
 
 
 class Official(mesa.Agent):
@@ -30,8 +34,8 @@ class Official(mesa.Agent):
         name: "" for unnamed officials; the key of ``population.named`` otherwise.
         scripted: a named official who acts only through scheduled events (his
             documented history), never by the decision rule.
-        disaffection, privileges, exposure, amnesty_trust, threshold, preparation_time:
-            his traits x_i, W_i, X_i, τ_i, T_i, k_i (:data:`sim.core.parameters.TRAITS`).
+        traits: his traits (:class:`sim.core.state.Traits`: x_i, W_i, X_i, τ_i, T_i, k_i
+            and his rank weight as drawn), also as attributes ``disaffection``, ...
         state, preparation_left, defection_step, rank_weight: read from the model's
             arrays, where :func:`sim.core.state.move` keeps them.
         pressure: Δ_i at his last decision while loyal (NaN before the first).
@@ -48,14 +52,34 @@ class Official(mesa.Agent):
         self.region = labels.region_names[world.region[i]]
         self.name = labels.names[i]
         self.scripted = not world.free[i]
-        self.disaffection = float(world.disaffection[i])
-        self.privileges = float(world.privileges[i])
-        self.exposure = float(world.exposure[i])
-        self.amnesty_trust = float(world.amnesty_trust[i])
-        self.threshold = float(world.threshold[i])
-        self.preparation_time = int(world.preparation_time[i])
+        self.traits = Traits(*(values[i].item() for values in _trait_arrays(world)))
         self.pressure = math.nan
         self.next_state, self.next_preparation_left = self.state, 0
+
+    # --- his traits (x_i, W_i, X_i, τ_i, T_i, k_i) ------------------------------------------
+    @property
+    def disaffection(self) -> float:
+        return self.traits.disaffection
+
+    @property
+    def privileges(self) -> float:
+        return self.traits.privileges
+
+    @property
+    def exposure(self) -> float:
+        return self.traits.exposure
+
+    @property
+    def amnesty_trust(self) -> float:
+        return self.traits.amnesty_trust
+
+    @property
+    def threshold(self) -> float:
+        return self.traits.threshold
+
+    @property
+    def preparation_time(self) -> int:
+        return self.traits.preparation_time
 
     # --- his state, kept in the model's arrays ------------------------------------------------
     @property
@@ -74,6 +98,10 @@ class Official(mesa.Agent):
     @property
     def rank_weight(self) -> float:
         return float(self.model.dynamics.rank_weight[self.official_id])
+
+    def weighs(self) -> rule.Terms:
+        """The terms of Δ_i as he weighs them now (their sum is his pressure)."""
+        return rule.terms(self.model.params, self.traits, self.observe())
 
     # --- observe --------------------------------------------------------------------------
     def observe(self) -> Observation:
@@ -94,20 +122,11 @@ class Official(mesa.Agent):
             self.try_to_escape()
 
     def consider_defecting(self) -> None:
-        """Weigh the terms of Δ_i (ODD 7.2); start preparing when Δ_i ≥ T_i (or defect at
-        once if he needs no preparation, k_i = 0)."""
-        seen = self.observe()
-        self.pressure = rule.defection_pressure(
-            self.model.params,
-            disaffection=self.disaffection,
-            peer_share=seen.peer_share,
-            tribe_share=seen.tribe_share,
-            rebellion=seen.rebellion,
-            survival=seen.survival,
-            privileges=self.privileges,
-            exposure=self.exposure,
-            amnesty_trust=self.amnesty_trust,
-        )
+        """Weigh the terms of Δ_i (ODD 7.2): his disaffection, his neighbours' and his
+        tribe's defections, the danger at home and the fear of the losing side, against
+        the privileges and the punishment he would lose; start preparing when Δ_i ≥ T_i
+        (or defect at once if he needs no preparation, k_i = 0)."""
+        self.pressure = rule.defection_pressure(self.model.params, self.traits, self.observe())
         if rule.starts_preparing(self.pressure, self.threshold):
             self.next_state, self.next_preparation_left = rule.begin_preparing(
                 self.preparation_time

@@ -27,6 +27,8 @@ from scipy import optimize, stats
 
 from sim.core import rule
 from sim.core.parameters import MODEL_BY_NAME, model_params
+from sim.core.signals import Observation
+from sim.core.state import Traits
 
 
 @njit(cache=True)
@@ -48,9 +50,9 @@ def _pressure(
                 params.survival_defection_sensitivity,
                 params.survival_rebellion_sensitivity,
             )
-        out[k] = rule.defection_pressure(
-            params, disaffection, xs[k], xs[k], rebellion, p, privileges, exposure, amnesty_trust
-        )
+        traits = Traits(disaffection, privileges, exposure, amnesty_trust, 0.0, 0, 1.0)
+        seen = Observation(xs[k], xs[k], rebellion, p)
+        out[k] = rule.defection_pressure(params, traits, seen)
     return out
 
 

@@ -24,6 +24,7 @@ follows). ``params`` is a :data:`sim.core.parameters.ModelParams`.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from numba import njit
 
@@ -46,44 +47,53 @@ def credit(survival, defector_credit, late_defector_contempt):
     return defector_credit * survival - late_defector_contempt * (1.0 - survival)
 
 
+class Terms(NamedTuple):
+    """The terms of Δ_i, signed (their sum is Δ_i): what pulls an official out, and what
+    holds him back (negative)."""
+
+    disaffection: float  # a·x_i
+    peers: float  # w_peer·s_peer
+    tribe: float  # w_tribe·s_tribe
+    danger: float  # w_danger·R
+    retribution: float  # w_ret·τ_i·X_i·(1 − p)
+    credit: float  # credit(p): c_early·p − c_late·(1 − p)
+    privileges: float  # −w_priv·W_i·p
+    punishment: float  # −K·p
+
+
 @njit(cache=True)
-def defection_pressure(
-    params,
-    disaffection,
-    peer_share,
-    tribe_share,
-    rebellion,
-    survival,
-    privileges,
-    exposure,
-    amnesty_trust,
-):
-    """Δ_i, the net pull towards defection (the equation of the module docstring).
+def terms(params, traits, seen):
+    """The terms of Δ_i for an official with ``traits`` (:class:`sim.core.state.Traits`)
+    who sees ``seen`` (:class:`sim.core.signals.Observation`: the shares of his
+    neighbours and of the rest of his tribe who defected, the rebellion at home, and the
+    regime's survival p as he weighs it)."""
+    w, p = params, seen.survival
+    return Terms(
+        w.disaffection_weight * traits.disaffection,
+        w.peer_weight * seen.peer_share,
+        w.tribal_pressure_weight * seen.tribe_share,
+        w.danger_weight * seen.rebellion,
+        w.retribution_weight * traits.amnesty_trust * traits.exposure * (1.0 - p),
+        credit(p, w.defector_credit, w.late_defector_contempt),
+        -(w.privilege_weight * traits.privileges * p),
+        -(w.defector_punishment * p),
+    )
 
-    Args:
-        params: the model parameters (weights a, w_peer, ..., K).
-        disaffection: x_i >= 0, private disaffection (Kuran's hidden preference).
-        peer_share: share in [0, 1] of network neighbours who have visibly defected.
-        tribe_share: rank-weighted share in [0, 1] of the rest of one's tribe who defected.
-        rebellion: rebellion intensity in [0, 1] in one's home region.
-        survival: p, perceived probability in [0, 1] that the regime survives.
-        privileges: W_i >= 0, what loyalty pays.
-        exposure: X_i >= 0, retribution one faces if caught loyal on the losing side.
-        amnesty_trust: τ_i in [0, 1], trust that defecting spares one that retribution.
 
-    Returns:
-        Δ_i, in the utility units of the threshold T_i.
-    """
-    w = params
+@njit(cache=True)
+def defection_pressure(params, traits, seen):
+    """Δ_i, the net pull towards defection (the equation of the module docstring): the
+    sum of :func:`terms`, added in their order. In the utility units of the threshold."""
+    t = terms(params, traits, seen)
     return (
-        w.disaffection_weight * disaffection
-        + w.peer_weight * peer_share
-        + w.tribal_pressure_weight * tribe_share
-        + w.danger_weight * rebellion
-        + w.retribution_weight * amnesty_trust * exposure * (1.0 - survival)
-        + credit(survival, w.defector_credit, w.late_defector_contempt)
-        - w.privilege_weight * privileges * survival
-        - w.defector_punishment * survival
+        t.disaffection
+        + t.peers
+        + t.tribe
+        + t.danger
+        + t.retribution
+        + t.credit
+        + t.privileges
+        + t.punishment
     )
 
 

@@ -43,6 +43,19 @@ N_STATES = len(State)
 BY_RULE = -1
 
 
+class Traits(NamedTuple):
+    """One official's traits (the fields of :data:`sim.core.parameters.TRAITS`, in order;
+    a test checks they agree): what the rule weighs besides what he observes."""
+
+    disaffection: float
+    privileges: float
+    exposure: float
+    amnesty_trust: float
+    threshold: float
+    preparation_time: int
+    rank_weight: float
+
+
 class World(NamedTuple):
     """What does not change during a run (built by :func:`sim.world.build_world`).
 
@@ -186,6 +199,20 @@ def new_dynamics(world: World) -> Dynamics:
         log_to=np.zeros(capacity, dtype=np.int8),
         log_event=np.zeros(capacity, dtype=np.int64),
         n_log=np.zeros(1, dtype=np.int64),
+    )
+
+
+@njit(cache=True)
+def traits_of(world, i):
+    """Official i's :class:`Traits` (his rank weight as drawn, before any event)."""
+    return Traits(
+        world.disaffection[i],
+        world.privileges[i],
+        world.exposure[i],
+        world.amnesty_trust[i],
+        world.threshold[i],
+        world.preparation_time[i],
+        world.rank_weight[i],
     )
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit, uint64
 
 from sim.core import rule, signals, step
-from sim.core.state import ARRESTED, DEFECTED, LOYAL, PREPARING, commit
+from sim.core.state import ARRESTED, DEFECTED, LOYAL, PREPARING, commit, traits_of
 from sim.engine import pcg64
 
 
@@ -34,17 +34,7 @@ def decide(world, dyn, params, t, active, n_active, stream, jumps):
         s = dyn.state[i]
         if s == LOYAL:
             seen = signals.observation(world, dyn, i)
-            pressure = rule.defection_pressure(
-                params,
-                world.disaffection[i],
-                seen.peer_share,
-                seen.tribe_share,
-                seen.rebellion,
-                seen.survival,
-                world.privileges[i],
-                world.exposure[i],
-                world.amnesty_trust[i],
-            )
+            pressure = rule.defection_pressure(params, traits_of(world, i), seen)
             if rule.starts_preparing(pressure, world.threshold[i]):
                 new, left = rule.begin_preparing(world.preparation_time[i])
                 commit(world, dyn, i, new, left, t + 1)
