@@ -23,7 +23,7 @@ from sim.core.state import new_dynamics
 from sim.core.step import begin, end_step
 from sim.world import build_world
 from sim.world.network import world_edges
-from sim.world.streams import seed_streams
+from sim.world.streams import dynamics_seed, seed_streams
 from sim.world.tables import event_rows, official_rows, timeseries_rows
 
 #: the model without a config: Granovetter's threshold model, 100 officials on a complete
@@ -63,10 +63,9 @@ class DefectionModel(mesa.Model):
             run = run.with_model(**model)
         if seed is not None:
             run = run.with_seed(seed)
-        streams = seed_streams(run.seed, run.structure_seed)
-        # Mesa seeds its stdlib `random` with one integer drawn from this generator; the
-        # dynamics' draws (ODD 7.3) come after it (sim.world.streams.dynamics_generator)
-        super().__init__(rng=np.random.default_rng(streams.dynamics))
+        # the model's rng is the dynamics generator (ODD 5): given an integer, Mesa makes
+        # default_rng(integer) and seeds its stdlib `random` with it, drawing nothing
+        super().__init__(rng=dynamics_seed(seed_streams(run.seed, run.structure_seed)))
         self.run, self.seed, self.params = run, run.seed, run.params()
         self.world, self.labels, self.traits = build_world(run, run.seed)
         self.dynamics = new_dynamics(self.world)

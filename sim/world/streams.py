@@ -2,7 +2,8 @@
 
 ``SeedSequence(seed).spawn(3)`` gives three independent streams: *structure* (tribe
 assignment, then the network), *parameters* (every official's drawn traits) and
-*dynamics* (one U[0, 1) per official per step). With ``structure_seed`` set, the
+*dynamics* (one U[0, 1) per official per step, from :func:`dynamics_generator`). With
+``structure_seed`` set, the
 structure stream comes from that seed instead, so every run shares one set of tribes,
 regions and ties, and only the traits and the dynamics vary with the run's seed.
 """
@@ -29,9 +30,17 @@ def seed_streams(seed: int, structure_seed: int | None = None) -> Streams:
     return Streams(structure, parameters, dynamics)
 
 
+def dynamics_seed(streams: Streams) -> int:
+    """The integer that seeds the dynamics generator: the dynamics stream's first 64 bits.
+
+    An integer, because ``mesa.Model(rng=<int>)`` makes its generator with
+    ``numpy.random.default_rng(<int>)`` and seeds Python's ``random`` with the same
+    integer, drawing nothing: the model's ``rng`` is then exactly :func:`dynamics_generator`.
+    """
+    return int(streams.dynamics.generate_state(1, dtype=np.uint64)[0])
+
+
 def dynamics_generator(streams: Streams) -> np.random.Generator:
-    """The dynamics generator as the Mesa model has it after ``mesa.Model(rng=...)``:
-    Mesa draws one integer from it to seed Python's ``random``."""
-    rng = np.random.default_rng(streams.dynamics)
-    rng.integers(np.iinfo(np.int32).max)
-    return rng
+    """The generator of the dynamics' draws (ODD 7.3): the Mesa model's ``rng``, and the
+    generator the batched engine draws the same numbers from."""
+    return np.random.default_rng(dynamics_seed(streams))
