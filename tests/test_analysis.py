@@ -166,9 +166,9 @@ def test_cascade_probability_counts_and_intervals():
 # --- per run and curves ----------------------------------------------------------------
 def test_tipping_steps_and_late_defectors():
     share = [0.0, 0.0, 0.1, 0.5, 0.7, 0.75]  # rises 0, 0.1, 0.4, 0.2, 0.05
-    assert analysis.tipping_step(share) == 3
-    assert analysis.tipping_step(share, cutoff=0.6) == 4
-    assert analysis.tipping_step([0.0, 0.0]) is None
+    assert analysis.steepest_rise(np.array(share))[0] == 3
+    assert analysis.crossing_step(share, cutoff=0.6) == 4
+    assert analysis.steepest_rise(np.array([0.0, 0.0]))[0] == -1
     assert analysis.late_defector_share([1, 2, 3, 5, 6, np.nan, -1], 3) == pytest.approx(2 / 5)
     assert np.isnan(analysis.late_defector_share([np.nan], 3))
 
@@ -202,6 +202,6 @@ def test_run_metrics_from_a_curves_table():
     m = analysis.run_metrics(curves)
     assert m["final_share"].tolist() == [0.7, 0.05]
     assert m["cascade"].tolist() == [True, False]
-    assert m["tipping_step"].tolist() == [2, 2]
+    assert m["steepest_rise_step"].tolist() == [2, 2]
     assert m["crossing_step"].iloc[0] == 2 and np.isnan(m["crossing_step"].iloc[1])
     assert m["peak_preparing"].tolist() == [3, 1]

@@ -125,7 +125,8 @@ def test_the_incremental_signals_equal_a_recount_from_scratch():
     dyn = new_dynamics(world)
     stream = pcg64.state_of(dynamics_generator(seed_streams(3)))
     curves = np.zeros((run.steps + 1, 4 + 2 * 6 + 1 + 4))
-    kernel.run(world, dyn, run.params(), run.steps, stream, pcg64.jump_table(world.n), curves)
+    jumps, active = pcg64.jump_table(world.n), np.empty(world.n, np.int64)
+    kernel.run(world, dyn, run.params(), run.steps, stream, jumps, active, curves)
     defected = dyn.state == DEFECTED
     assert 0.05 < defected.mean() < 0.95, "too few or too many defections to be telling"
     assert len(world.class_tribe) > 100  # drawn rank weights: classes of one or two officials

@@ -99,12 +99,13 @@ class DefectionModel(mesa.Model):
     def _publish(self) -> None:
         """What everyone sees at the new step, and its row of ``timeseries.csv``."""
         observations(self.world, self.dynamics, self._seen)
+        self._seen_rows = self._seen.tolist()
         record(self.world, self.dynamics, self._row)
         self.datacollector.collect(self)
 
     def observation(self, official_id: int) -> Observation:
         """What official ``official_id`` sees at the current step (ODD 7.2)."""
-        return Observation(*self._seen[official_id].tolist())
+        return Observation(*self._seen_rows[official_id])
 
     def uniform(self, official: Official) -> float:
         """The official's own U[0, 1) draw for this step (ODD 7.3)."""

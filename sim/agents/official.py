@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from sim.agents.model import DefectionModel
 
 
+_STATES = tuple(State)  # by code: faster than State(code), read on every decision
+
+
 def _trait_arrays(world):
     return [getattr(world, name) for name in Traits._fields]
 
@@ -84,7 +87,7 @@ class Official(mesa.Agent):
     # --- his state, kept in the model's arrays ------------------------------------------------
     @property
     def state(self) -> State:
-        return State(int(self.model.dynamics.state[self.official_id]))
+        return _STATES[self.model.dynamics.state[self.official_id]]
 
     @property
     def preparation_left(self) -> int:
@@ -111,14 +114,15 @@ class Official(mesa.Agent):
 
     # --- decide (on the state at t) -------------------------------------------------------
     def decide(self) -> None:
-        self.next_state, self.next_preparation_left = self.state, self.preparation_left
+        state = self.state
+        self.next_state, self.next_preparation_left = state, self.preparation_left
         if self.scripted:
             return  # his moves are the documented events (ODD 7.4)
-        if self.state is State.LOYAL:
+        if state is State.LOYAL:
             self.consider_defecting()
-        elif self.state is State.PREPARING:
+        elif state is State.PREPARING:
             self.prepare()
-        elif self.state is State.ARRESTED:
+        elif state is State.ARRESTED:
             self.try_to_escape()
 
     def consider_defecting(self) -> None:

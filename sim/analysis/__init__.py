@@ -11,11 +11,11 @@ from sim.analysis.metrics import (
     RUN_KEYS,
     TippingPoint,
     cascade_probability,
+    crossing_step,
     late_defector_share,
     mean_curve,
     run_metrics,
     tipping_point,
-    tipping_step,
     wilson_interval,
 )
 from sim.analysis.summary import RUN_COLUMNS, Summary, steepest_rise, summaries
@@ -29,6 +29,7 @@ __all__ = [
     "TippingPoint",
     "bifurcation",
     "cascade_probability",
+    "crossing_step",
     "fold_points",
     "late_defector_share",
     "mean_curve",
@@ -36,6 +37,5 @@ __all__ = [
     "steepest_rise",
     "summaries",
     "tipping_point",
-    "tipping_step",
     "wilson_interval",
 ]

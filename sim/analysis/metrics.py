@@ -27,22 +27,16 @@ RUN_KEYS = ["point", "replicate"]
 
 
 # --- per run ---------------------------------------------------------------------------
-def tipping_step(share: Sequence[float], cutoff: float | None = None) -> int | None:
-    """Time of tipping of one run's share-defected curve (index = step).
+def crossing_step(share: Sequence[float], cutoff: float) -> int | None:
+    """The first step at which one run's share defected is >= ``cutoff`` (index = step);
+    None if it never is. (The step of the steepest rise is the run summary's,
+    :func:`sim.analysis.summary.steepest_rise`.)
 
-    With ``cutoff`` None: the step that ends the steepest one-step rise (the first of
-    equal rises); None if the share never rises. With a ``cutoff``: the first step at
-    which the share is >= cutoff; None if it never is.
-
-    >>> tipping_step([0, 0.1, 0.5, 0.6]), tipping_step([0, 0.1, 0.5, 0.6], cutoff=0.5)
-    (2, 2)
+    >>> crossing_step([0, 0.1, 0.5, 0.6], cutoff=0.5)
+    2
     """
-    share = np.asarray(share, dtype=float)
-    if cutoff is not None:
-        hits = np.flatnonzero(share >= cutoff)
-        return int(hits[0]) if len(hits) else None
-    step, _ = steepest_rise(share)
-    return None if step < 0 else int(step)
+    hits = np.flatnonzero(np.asarray(share, dtype=float) >= cutoff)
+    return int(hits[0]) if len(hits) else None
 
 
 def late_defector_share(defection_steps: Sequence[float], tipping: int | None) -> float:
@@ -57,20 +51,20 @@ def late_defector_share(defection_steps: Sequence[float], tipping: int | None) -
 
 def run_metrics(curves: pd.DataFrame, cutoff: float = 0.5) -> pd.DataFrame:
     """One row per run of a ``curves.csv`` table: final share, cascade (final share >=
-    cutoff), tipping step (steepest rise) and cutoff crossing step, peak preparing."""
+    cutoff), step of the steepest rise and of the cutoff crossing, peak preparing."""
     keys = [k for k in RUN_KEYS if k in curves.columns] or ["seed"]
     rows = []
     for key, run in curves.sort_values("step").groupby(keys, sort=True):
         share = run["share_defected"].to_numpy()
-        crossing = tipping_step(share, cutoff)
-        steepest = tipping_step(share)
+        crossing = crossing_step(share, cutoff)
+        steepest = int(steepest_rise(share)[0])
         rows.append(
             {
                 **dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True)),
                 "seed": run["seed"].iloc[0] if "seed" in run else np.nan,
                 "final_share": share[-1],
                 "cascade": bool(share[-1] >= cutoff),
-                "tipping_step": np.nan if steepest is None else steepest,
+                "steepest_rise_step": np.nan if steepest < 0 else steepest,
                 "crossing_step": np.nan if crossing is None else crossing,
                 "peak_preparing": run["n_preparing"].max(),
             }

@@ -7,8 +7,7 @@ or an events file and :mod:`sim.world` turns dates into steps.
 
 from __future__ import annotations
 
-from numba import njit
-
+from sim.core.compiled import compiled
 from sim.core.state import ARRESTED, DEFECTED, move
 
 #: kind -> (code, what it does, target, value)
@@ -21,7 +20,7 @@ KINDS: dict[str, tuple[int, str]] = {
 DEFECTION, ARREST, REBELLION_SHOCK, SURVIVAL_SHOCK = (code for code, _ in KINDS.values())
 
 
-@njit(cache=True)
+@compiled
 def enact(world, dyn, step):
     """The scheduled events of ``step``, in their order.
 

@@ -26,12 +26,11 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from numba import njit
-
+from sim.core.compiled import compiled
 from sim.core.state import ARRESTED, DEFECTED, PREPARING
 
 
-@njit(cache=True)
+@compiled
 def credit(survival, defector_credit, late_defector_contempt):
     """What the opposition credits a defector, given the regime's perceived survival p.
 
@@ -61,7 +60,7 @@ class Terms(NamedTuple):
     punishment: float  # −K·p
 
 
-@njit(cache=True)
+@compiled
 def terms(params, traits, seen):
     """The terms of Δ_i for an official with ``traits`` (:class:`sim.core.state.Traits`)
     who sees ``seen`` (:class:`sim.core.signals.Observation`: the shares of his
@@ -80,7 +79,7 @@ def terms(params, traits, seen):
     )
 
 
-@njit(cache=True)
+@compiled
 def defection_pressure(params, traits, seen):
     """Δ_i, the net pull towards defection (the equation of the module docstring): the
     sum of :func:`terms`, added in their order. In the utility units of the threshold."""
@@ -97,13 +96,13 @@ def defection_pressure(params, traits, seen):
     )
 
 
-@njit(cache=True)
+@compiled
 def starts_preparing(pressure, threshold):
     """A loyal official starts preparing to defect when Δ_i >= T_i (Granovetter 1978)."""
     return pressure >= threshold
 
 
-@njit(cache=True)
+@compiled
 def begin_preparing(preparation_time):
     """The official's (state, steps of preparation left) once he has decided: k_i steps
     of moving family and money out, or none, and he defects at once (k_i = 0)."""
@@ -112,7 +111,7 @@ def begin_preparing(preparation_time):
     return PREPARING, preparation_time
 
 
-@njit(cache=True)
+@compiled
 def prepare(preparation_left, uniform, detection_probability):
     """One step of preparation (ODD 7.3): the secret police catch him with probability
     q (``uniform`` is his own U[0, 1) draw of the step: caught when it falls below q);
@@ -127,20 +126,20 @@ def prepare(preparation_left, uniform, detection_probability):
     return PREPARING, left
 
 
-@njit(cache=True)
+@compiled
 def escape(uniform, escape_probability):
     """An arrested official escapes abroad, and so defects, with probability e per step:
     the state he is in at the next step."""
     return DEFECTED if uniform < escape_probability else ARRESTED
 
 
-@njit(cache=True)
+@compiled
 def log_odds(p):
     """log(p / (1 − p)), the log-odds of a probability in (0, 1)."""
     return math.log(p / (1.0 - p))
 
 
-@njit(cache=True)
+@compiled
 def perceived_survival(
     initial_log_odds,
     weighted_defected_share,
@@ -171,7 +170,7 @@ def perceived_survival(
     return 1.0 / (1.0 + math.exp(-logit))
 
 
-@njit(cache=True)
+@compiled
 def rebellion_intensity(scheduled_level, shock, defected_share_of_region, feedback_weight):
     """Rebellion intensity of a region, clipped to [0, 1] (ODD 7.1): the exogenous
     schedule's level at this step, plus the region's scheduled shocks so far, plus

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numpy as np
-from numba import njit, uint64
+from numba import uint64
 
 from sim.core import rule
+from sim.core.compiled import compiled
 from sim.core.state import ARRESTED, DEFECTED, PREPARING
 
 
@@ -35,7 +35,7 @@ class Observation(NamedTuple):
     survival: float  # p_t, the regime's perceived survival
 
 
-@njit(cache=True)
+@compiled
 def observation(world, dyn, i):
     """What loyal official i sees at the current step (ODD 7.2).
 
@@ -53,7 +53,7 @@ def observation(world, dyn, i):
     )
 
 
-@njit(cache=True)
+@compiled
 def observations(world, dyn, out):
     """:func:`observation` of every official, into ``out`` (N x 4), for the Mesa agents."""
     for i in range(world.n):
@@ -61,7 +61,7 @@ def observations(world, dyn, out):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = seen
 
 
-@njit(cache=True)
+@compiled
 def tribe_share(tribe_defected_weight, tribe_total_weight, rank_weight, defected):
     """Rank-weighted share of the *rest* of an official's tribe that has defected (0 if
     the rest has no weight)."""
@@ -70,7 +70,7 @@ def tribe_share(tribe_defected_weight, tribe_total_weight, rank_weight, defected
     return (tribe_defected_weight - mine) / others if others > 0.0 else 0.0
 
 
-@njit(cache=True)
+@compiled
 def _weight_totals(world, dyn):
     """Rank-weight totals of everyone, of each tribe and of each region, adding officials
     in official_id order."""
@@ -85,7 +85,18 @@ def _weight_totals(world, dyn):
     dyn.total_weight[0] = everyone
 
 
-@njit(cache=True)
+@compiled
+def _sort(a, n):
+    """Sort ``a[:n]`` (the few new defectors) in place, without allocating."""
+    for j in range(1, n):
+        x, k = a[j], j - 1
+        while k >= 0 and a[k] > x:
+            a[k + 1] = a[k]
+            k -= 1
+        a[k + 1] = x
+
+
+@compiled
 def _merge_sorted(a, n_a, b, n_b, out):
     """Merge the sorted ``a[:n_a]`` and ``b[:n_b]`` into ``out``."""
     i = j = 0
@@ -98,17 +109,19 @@ def _merge_sorted(a, n_a, b, n_b, out):
             j += 1
 
 
-@njit(cache=True)
-def _count_defected_neighbours(world, dyn, new):
-    """Add each new defector to his neighbours' counts and divide out their peer shares."""
-    for i in new:
+@compiled
+def _count_defected_neighbours(world, dyn, new, n_new):
+    """Add each new defector (``new[:n_new]``) to his neighbours' counts and divide out
+    their peer shares."""
+    for m in range(n_new):
+        i = new[m]
         for jj in range(world.indptr[i], world.indptr[i + 1]):
             j = uint64(world.indices[jj])
             dyn.count[j] += 1
             dyn.peer_share[j] = dyn.count[j] / world.degree[j]
 
 
-@njit(cache=True)
+@compiled
 def _defected_weights(world, dyn):
     """Defected rank weight in total, per tribe and per region, adding the defected
     officials in official_id order."""
@@ -124,7 +137,7 @@ def _defected_weights(world, dyn):
     dyn.defected_weight[0] = weight
 
 
-@njit(cache=True)
+@compiled
 def _class_shares(world, dyn):
     """The tribe share a loyal official of each (tribe, rank weight) class sees."""
     for c in range(world.class_tribe.shape[0]):
@@ -134,7 +147,7 @@ def _class_shares(world, dyn):
         )
 
 
-@njit(cache=True)
+@compiled
 def _rebellion_and_survival(world, dyn, params, t):
     """Rebellion per region and the perceived survival p_t (ODD 7.1)."""
     total = dyn.total_weight[0]
@@ -161,7 +174,7 @@ def _rebellion_and_survival(world, dyn, params, t):
     )
 
 
-@njit(cache=True)
+@compiled
 def update(world, dyn, params, t):
     """The public signals of step t, after its commits and its events."""
     changed = dyn.weights_changed[0]
@@ -169,15 +182,19 @@ def update(world, dyn, params, t):
         _weight_totals(world, dyn)
     n_new = dyn.n_new[0]
     if n_new > 0 or changed:
-        new = np.sort(dyn.new_defectors[:n_new])
+        new = dyn.new_defectors
+        _sort(new, n_new)
         n_defected = dyn.n_defected[0]
         _merge_sorted(dyn.defected, n_defected, new, n_new, dyn.merged)
-        dyn.defected[: n_defected + n_new] = dyn.merged[: n_defected + n_new]
+        for m in range(n_defected + n_new):
+            dyn.defected[m] = dyn.merged[m]
         dyn.n_defected[0] = n_defected = n_defected + n_new
         if world.complete:
-            dyn.peer_share[:] = n_defected / world.n  # a loyal official is never among them
+            share = n_defected / world.n  # a loyal official is never among them
+            for i in range(world.n):
+                dyn.peer_share[i] = share
         else:
-            _count_defected_neighbours(world, dyn, new)
+            _count_defected_neighbours(world, dyn, new, n_new)
         _defected_weights(world, dyn)
         _class_shares(world, dyn)
         dyn.n_new[0] = 0
@@ -185,7 +202,7 @@ def update(world, dyn, params, t):
     _rebellion_and_survival(world, dyn, params, t)
 
 
-@njit(cache=True)
+@compiled
 def record(world, dyn, row):
     """The row of ``timeseries.csv`` for the current step, in :func:`curve_names` order."""
     n_roles = world.role_sizes.shape[0]

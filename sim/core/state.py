@@ -19,7 +19,8 @@ from enum import IntEnum
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+
+from sim.core.compiled import compiled
 
 
 class State(IntEnum):
@@ -202,7 +203,7 @@ def new_dynamics(world: World) -> Dynamics:
     )
 
 
-@njit(cache=True)
+@compiled
 def traits_of(world, i):
     """Official i's :class:`Traits` (his rank weight as drawn, before any event)."""
     return Traits(
@@ -216,7 +217,7 @@ def traits_of(world, i):
     )
 
 
-@njit(cache=True)
+@compiled
 def move(world, dyn, i, new, step, event):
     """Official i enters state ``new`` at ``step`` (``event``: the scheduled event that
     moved him, or :data:`BY_RULE`). Keeps the head counts, lists a new defector for the
@@ -237,7 +238,7 @@ def move(world, dyn, i, new, step, event):
             dyn.defection_step[i] = step
 
 
-@njit(cache=True)
+@compiled
 def commit(world, dyn, i, new, preparation_left, step):
     """Official i's decision at step - 1 takes effect at ``step`` (ODD.md, section 3)."""
     if new != dyn.state[i]:

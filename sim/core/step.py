@@ -8,19 +8,18 @@ is committed (the Mesa agents' ``decide``/``commit``, or the engine's loop), the
 
 from __future__ import annotations
 
-from numba import njit
-
 from sim.core import events, signals
+from sim.core.compiled import compiled
 
 
-@njit(cache=True)
+@compiled
 def begin(world, dyn, params):
     """Step 0: the initial defectors are in place; enact step 0's events, compute its signals."""
     events.enact(world, dyn, 0)
     signals.update(world, dyn, params, 0)
 
 
-@njit(cache=True)
+@compiled
 def end_step(world, dyn, params, t):
     """After the commits of the step that reaches t: its events, then its signals."""
     events.enact(world, dyn, t)

@@ -133,7 +133,7 @@ def run_batch(
         dyn = new_dynamics(world)
         stream = pcg64.state_of(dynamics_generator(seed_streams(int(seed), run.structure_seed)))
         stepping = time.perf_counter()
-        kernel.run(world, dyn, params, steps, stream, jumps, rows[r])
+        kernel.run(world, dyn, params, steps, stream, jumps, np.empty(n, np.int64), rows[r])
         step_seconds += time.perf_counter() - stepping
         state[r], defection_step[r] = dyn.state, dyn.defection_step
         if details:

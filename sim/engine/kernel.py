@@ -15,15 +15,15 @@ work is only the loop: which officials decide, and their random draws.
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit, uint64
+from numba import uint64
 
 from sim.core import rule, signals, step
+from sim.core.compiled import compiled
 from sim.core.state import ARRESTED, DEFECTED, LOYAL, PREPARING, commit, traits_of
 from sim.engine import pcg64
 
 
-@njit(cache=True)
+@compiled
 def decide(world, dyn, params, t, active, n_active, stream, jumps):
     """Every active official decides on the signals of step t and commits (as
     ``Official.decide`` and ``Official.commit``). Drops the defected from
@@ -51,15 +51,19 @@ def decide(world, dyn, params, t, active, n_active, stream, jumps):
     return kept
 
 
-@njit(cache=True)
-def run(world, dyn, params, steps, stream, jumps, curves):
+@compiled
+def run(world, dyn, params, steps, stream, jumps, active, curves):
     """Run one replicate from step 0 to ``steps``, drawing from ``stream`` (its dynamics
     generator as :func:`pcg64.state_of` gives it; ``jumps`` is ``pcg64.jump_table(N)``),
-    recording each step's row of ``timeseries.csv`` into ``curves[t]``."""
+    recording each step's row of ``timeseries.csv`` into ``curves[t]``. ``active`` is a
+    work array of N integers."""
     step.begin(world, dyn, params)
     signals.record(world, dyn, curves[0])
-    active = np.flatnonzero(world.free & (dyn.state != DEFECTED))
-    n_active = active.shape[0]
+    n_active = 0  # the officials free to act, not yet defected
+    for i in range(world.n):
+        if world.free[i] and dyn.state[i] != DEFECTED:
+            active[n_active] = i
+            n_active += 1
     for t in range(steps):
         n_active = decide(world, dyn, params, t, active, n_active, stream, jumps)
         step.end_step(world, dyn, params, t + 1)

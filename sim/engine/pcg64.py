@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, uint64
 
+from sim.core.compiled import compiled
+
 MULTIPLIER = (uint64(2549297995355413924), uint64(4865540595714422341))  # (high, low)
 _LOW32 = uint64(0xFFFFFFFF)
 _32, _58, _11, _63, _64 = uint64(32), uint64(58), uint64(11), uint64(63), uint64(64)
@@ -28,7 +30,7 @@ _ZERO, _ONE = uint64(0), uint64(1)
 _DOUBLE = 1.0 / 9007199254740992.0  # 2**-53
 
 
-@njit(cache=True)
+@compiled
 def _mulhi64(a, b):
     """The high 64 bits of the 128-bit product a * b."""
     a0, a1 = a & _LOW32, a >> _32
@@ -38,13 +40,13 @@ def _mulhi64(a, b):
     return p11 + (p01 >> _32) + (p10 >> _32) + (middle >> _32)
 
 
-@njit(cache=True)
+@compiled
 def mul128(a_high, a_low, b_high, b_low):
     """a * b modulo 2^128."""
     return _mulhi64(a_low, b_low) + a_high * b_low + a_low * b_high, a_low * b_low
 
 
-@njit(cache=True)
+@compiled
 def add128(a_high, a_low, b_high, b_low):
     """a + b modulo 2^128."""
     low = a_low + b_low
@@ -76,7 +78,7 @@ def jump_table(n):
     return table
 
 
-@njit(cache=True)
+@compiled
 def skip(state, table, d):
     """Advance ``state`` (from :func:`state_of`) by d outputs, 0 <= d < len(table)."""
     if d == 0:
@@ -86,7 +88,7 @@ def skip(state, table, d):
     state[0], state[1] = add128(s_high, s_low, c_high, c_low)
 
 
-@njit(cache=True)
+@compiled
 def random(state):
     """The next U[0, 1) draw, as ``Generator.random()`` gives it."""
     s_high, s_low = mul128(state[0], state[1], MULTIPLIER[0], MULTIPLIER[1])
@@ -97,7 +99,7 @@ def random(state):
     return (output >> _11) * _DOUBLE
 
 
-@njit(cache=True)
+@compiled
 def draw_at(state, table, i, drawn):
     """Draw i of the current block of N draws, when draws up to ``drawn`` - 1 have been
     used or jumped over (i >= drawn). Returns (the draw, the new ``drawn``)."""
@@ -105,7 +107,7 @@ def draw_at(state, table, i, drawn):
     return random(state), i + 1
 
 
-@njit(cache=True)
+@compiled
 def end_block(state, table, drawn):
     """Jump to the end of the block of N = len(table) - 1 draws."""
     skip(state, table, table.shape[0] - 1 - drawn)
