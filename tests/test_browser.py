@@ -51,7 +51,7 @@ def app_url():
             "-m",
             "solara",
             "run",
-            "sim/app.py",
+            "sim/app/page.py",
             "--host",
             "localhost",
             "--port",
