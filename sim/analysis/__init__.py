@@ -4,38 +4,43 @@
 - :mod:`sim.analysis.metrics`: per run, across replicates, tipping points of sweeps;
 - :mod:`sim.analysis.meanfield`: the homogeneous mean field of the model's rule;
 - :mod:`sim.analysis.plots`: figures, as functions that take an Axes.
+
+The names below are loaded when first used, so that a sweep job, which needs only the
+summary, does not import pandas and SciPy's optimizers.
 """
 
-from sim.analysis.meanfield import FixedPoint, MeanField, bifurcation, fold_points
-from sim.analysis.metrics import (
-    RUN_KEYS,
-    TippingPoint,
-    cascade_probability,
-    crossing_step,
-    late_defector_share,
-    mean_curve,
-    run_metrics,
-    tipping_point,
-    wilson_interval,
-)
-from sim.analysis.summary import RUN_COLUMNS, Summary, steepest_rise, summaries
+from __future__ import annotations
 
-__all__ = [
-    "RUN_COLUMNS",
-    "RUN_KEYS",
-    "FixedPoint",
-    "MeanField",
-    "Summary",
-    "TippingPoint",
-    "bifurcation",
-    "cascade_probability",
-    "crossing_step",
-    "fold_points",
-    "late_defector_share",
-    "mean_curve",
-    "run_metrics",
-    "steepest_rise",
-    "summaries",
-    "tipping_point",
-    "wilson_interval",
-]
+import importlib
+from typing import Any
+
+_WHERE = {
+    "FixedPoint": "meanfield",
+    "MeanField": "meanfield",
+    "bifurcation": "meanfield",
+    "fold_points": "meanfield",
+    "RUN_KEYS": "metrics",
+    "TippingPoint": "metrics",
+    "cascade_probability": "metrics",
+    "crossing_step": "metrics",
+    "late_defector_share": "metrics",
+    "mean_curve": "metrics",
+    "run_metrics": "metrics",
+    "tipping_point": "metrics",
+    "wilson_interval": "metrics",
+    "RUN_COLUMNS": "summary",
+    "Summary": "summary",
+    "steepest_rise": "summary",
+    "summaries": "summary",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'sim.analysis' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"sim.analysis.{_WHERE[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtri
 
 INF = math.inf
 
@@ -76,6 +75,8 @@ class NormalQuantiles:
         return self.low, self.high
 
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        from scipy.special import ndtri  # SciPy only where it is used
+
         q = (np.arange(n) + 0.5) / n
         return np.clip(self.mean + self.sd * ndtri(q), self.low, self.high)
 
