@@ -51,6 +51,23 @@ CASES = {
     ],
     "kuran_ten_lowered": ["scenario=kuran_ten_lowered"],
     "syria_initial_defectors": ["steps=60", "model.initial_defected_share=0.1", *ALL_TERMS],
+    # officials who look ahead and time their exit, with privileges that rise as others go
+    "syria_foresight_stopping": [
+        "steps=90",
+        "model.expectations=extrapolative",
+        "model.timing=stopping",
+        "model.trend_memory=3",
+        "model.forecast_horizon=2",
+        "model.loyalty_bonus=1.0",
+        *ALL_TERMS,
+    ],
+    "syria_adaptive_threshold": [
+        "steps=90",
+        "model.expectations=adaptive",
+        "model.adaptation_rate=0.3",
+        "model.forecast_horizon=1",
+        *ALL_TERMS,
+    ],
     # rank weights drawn, not round numbers: every official is his own tribe-share class,
     # and a sum of weights depends on the order of its terms (an order bug shows)
     "syria_drawn_rank_weights": [
@@ -136,7 +153,7 @@ def test_the_incremental_signals_equal_a_recount_from_scratch():
         gone = sum(dyn.rank_weight[j] for j in np.flatnonzero(tribe & defected))
         others = total - world.rank_weight[i]
         recount = gone / others if others > 0 else 0.0
-        seen = signals.observation(world, dyn, i)
+        seen = signals.observation(world, dyn, run.params(), i)
         assert seen.tribe_share == pytest.approx(recount, rel=1e-12), i
         neighbours = world.indices[world.indptr[i] : world.indptr[i + 1]]
         share = defected[neighbours].sum() / len(neighbours) if len(neighbours) else 0.0

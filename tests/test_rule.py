@@ -10,8 +10,7 @@ import pytest
 
 from sim.core import rule
 from sim.core.parameters import as_dict, model_params
-from sim.core.signals import Observation
-from sim.core.state import ARRESTED, DEFECTED, PREPARING, Traits
+from sim.core.state import ARRESTED, DEFECTED, PREPARING, Observation, Traits
 
 
 def Weights(**weights):  # noqa: N802 (reads like the record it builds)
@@ -54,7 +53,10 @@ BASE = {
 def split(values: dict) -> tuple[Traits, Observation]:
     """An official's traits and what he sees, from one dict of named values."""
     traits = Traits(**{k: values.get(k, 0.0) for k in Traits._fields} | {"preparation_time": 0})
-    seen = Observation(**{k: values[k] for k in Observation._fields})
+    p = values["survival"]
+    ahead = {"survival_ahead": p, "survival_after": p, "defected_share": 0.0}  # myopic
+    ahead["defected_share_after"] = 0.0
+    seen = Observation(**(ahead | {k: values[k] for k in Observation._fields if k in values}))
     return traits, seen
 
 

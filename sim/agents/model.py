@@ -18,8 +18,8 @@ import numpy as np
 from sim.agents.official import Official
 from sim.config.schema import Run, validate
 from sim.core.parameters import MODEL
-from sim.core.signals import Observation, curve_names, observations, record
-from sim.core.state import new_dynamics
+from sim.core.signals import curve_names, observations, record
+from sim.core.state import Observation, new_dynamics
 from sim.core.step import begin, end_step
 from sim.world import build_world
 from sim.world.network import world_edges
@@ -98,7 +98,7 @@ class DefectionModel(mesa.Model):
 
     def _publish(self) -> None:
         """What everyone sees at the new step, and its row of ``timeseries.csv``."""
-        observations(self.world, self.dynamics, self._seen)
+        observations(self.world, self.dynamics, self.params, self._seen)
         self._seen_rows = self._seen.tolist()
         record(self.world, self.dynamics, self._row)
         self.datacollector.collect(self)

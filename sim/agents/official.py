@@ -8,14 +8,12 @@ gathers what he observes, calls the rule, and keeps his decision until the commi
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import mesa
 
 from sim.core import rule
-from sim.core.signals import Observation
-from sim.core.state import State, Traits, commit
+from sim.core.state import Observation, State, Traits, commit
 
 if TYPE_CHECKING:
     from sim.agents.model import DefectionModel
@@ -41,7 +39,6 @@ class Official(mesa.Agent):
             and his rank weight as drawn), also as attributes ``disaffection``, ...
         state, preparation_left, defection_step, rank_weight: read from the model's
             arrays, where :func:`sim.core.state.move` keeps them.
-        pressure: Δ_i at his last decision while loyal (NaN before the first).
     """
 
     model: DefectionModel
@@ -56,7 +53,6 @@ class Official(mesa.Agent):
         self.name = labels.names[i]
         self.scripted = not world.free[i]
         self.traits = Traits(*(values[i].item() for values in _trait_arrays(world)))
-        self.pressure = math.nan
         self.next_state, self.next_preparation_left = self.state, 0
 
     # --- his traits (x_i, W_i, X_i, τ_i, T_i, k_i) ------------------------------------------
@@ -103,8 +99,12 @@ class Official(mesa.Agent):
         return float(self.model.dynamics.rank_weight[self.official_id])
 
     def weighs(self) -> rule.Terms:
-        """The terms of Δ_i as he weighs them now (their sum is his pressure)."""
+        """The terms of Δ_i as he weighs them now (their sum is :meth:`pressure`)."""
         return rule.terms(self.model.params, self.traits, self.observe())
+
+    def pressure(self) -> float:
+        """Δ_i as he weighs it now."""
+        return rule.defection_pressure(self.model.params, self.traits, self.observe())
 
     # --- observe --------------------------------------------------------------------------
     def observe(self) -> Observation:
@@ -128,10 +128,10 @@ class Official(mesa.Agent):
     def consider_defecting(self) -> None:
         """Weigh the terms of Δ_i (ODD 7.2): his disaffection, his neighbours' and his
         tribe's defections, the danger at home and the fear of the losing side, against
-        the privileges and the punishment he would lose; start preparing when Δ_i ≥ T_i
-        (or defect at once if he needs no preparation, k_i = 0)."""
-        self.pressure = rule.defection_pressure(self.model.params, self.traits, self.observe())
-        if rule.starts_preparing(self.pressure, self.threshold):
+        the privileges and the punishment he would lose; start preparing when Δ_i ≥ T_i,
+        or, if he times his exit, when leaving now is worth more than waiting a step
+        (ODD 7.8); he defects at once if he needs no preparation (k_i = 0)."""
+        if rule.decides_to_leave(self.model.params, self.traits, self.observe()):
             self.next_state, self.next_preparation_left = rule.begin_preparing(
                 self.preparation_time
             )

@@ -2,8 +2,9 @@
 stability, bifurcation diagrams and fold points.
 
 Everyone observes the whole group (x = share defected), ranks are equal, rebellion is a
-constant, preparation is instant, and every official has the same traits except the
-threshold, normally distributed: T ~ N(mu, sigma). Then the share whose Δ(x) reaches
+constant, preparation is instant, officials are myopic and use the threshold rule, and
+every official has the same traits except the threshold, normally distributed:
+T ~ N(mu, sigma). Then the share whose Δ(x) reaches
 its threshold is
 
     F(x) = Φ((Δ(x) − mu) / sigma),
@@ -27,8 +28,7 @@ from scipy import optimize, stats
 
 from sim.core import rule
 from sim.core.parameters import MODEL_BY_NAME, model_params
-from sim.core.signals import Observation
-from sim.core.state import Traits
+from sim.core.state import Observation, Traits
 
 
 @njit(cache=True)
@@ -51,7 +51,7 @@ def _pressure(
                 params.survival_rebellion_sensitivity,
             )
         traits = Traits(disaffection, privileges, exposure, amnesty_trust, 0.0, 0, 1.0)
-        seen = Observation(xs[k], xs[k], rebellion, p)
+        seen = Observation(xs[k], xs[k], rebellion, p, p, p, xs[k], xs[k])  # myopic: p̂ = p
         out[k] = rule.defection_pressure(params, traits, seen)
     return out
 

@@ -24,6 +24,10 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 INF = math.inf
+#: the longest trend memory and extra forecast horizon (steps): the compiled code keeps
+#: this much history and this many forecasts
+MAX_MEMORY = 52
+MAX_HORIZON = 52
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,68 @@ MODEL: tuple[Parameter, ...] = (
         high=1.0,
         unit="share",
     ),
+    Parameter(
+        "loyalty_bonus",
+        0.0,
+        "b_L",
+        "the regime raises loyal officials' privileges to W_i·(1 + b_L·D_t) as defections "
+        "mount (D_t: rank-weighted share defected)",
+        unit="per unit of D_t",
+    ),
+    Parameter(
+        "expectations",
+        "myopic",
+        "",
+        "how officials forecast p: myopic (p_t), adaptive (a belief moving to p_t), "
+        "extrapolative (the recent trend of p)",
+        choices=("myopic", "adaptive", "extrapolative"),
+        unit="kind",
+    ),
+    Parameter(
+        "adaptation_rate",
+        0.5,
+        "λ",
+        "adaptive expectations: share of the gap to p_t the belief closes each step",
+        high=1.0,
+        low_open=True,
+        unit="per step",
+    ),
+    Parameter(
+        "trend_memory",
+        4,
+        "m",
+        "extrapolative expectations: steps over which the trend of p is measured",
+        low=1,
+        high=MAX_MEMORY,
+        integer=True,
+        unit="steps",
+    ),
+    Parameter(
+        "forecast_horizon",
+        0,
+        "h",
+        "steps an official looks beyond the day his defection would become public (t + k_i)",
+        high=MAX_HORIZON,
+        integer=True,
+        unit="steps",
+    ),
+    Parameter(
+        "privilege_rate",
+        0.02,
+        "ρ",
+        "timing=stopping: share of the privileges W_i that one more step of loyalty pays",
+        high=1.0,
+        unit="per step",
+    ),
+    Parameter(
+        "timing",
+        "threshold",
+        "",
+        "threshold: leave when Δ_i ≥ T_i; stopping: leave when waiting one more step "
+        "costs more than it pays (ODD 7.8)",
+        choices=("threshold", "stopping"),
+        unit="kind",
+    ),
 )
 
 #: The per-official traits: drawn for each official from the population's distributions
@@ -236,6 +302,12 @@ TRAITS: tuple[Parameter, ...] = (
 )
 
 MODEL_BY_NAME: dict[str, Parameter] = {p.name: p for p in MODEL}
+
+# the codes of the categorical parameters, as the compiled code compares them
+MYOPIC, ADAPTIVE, EXTRAPOLATIVE = (
+    MODEL_BY_NAME["expectations"].choices.index(k) for k in ("myopic", "adaptive", "extrapolative")
+)
+THRESHOLD, STOPPING = (MODEL_BY_NAME["timing"].choices.index(k) for k in ("threshold", "stopping"))
 TRAITS_BY_NAME: dict[str, Parameter] = {p.name: p for p in TRAITS}
 
 

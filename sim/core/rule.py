@@ -14,11 +14,15 @@ The defection pressure on official *i* at step *t* (ODD.md, section 7.2):
         + w_danger · r_region          rebellion in the home region (personal danger)
         + w_ret · τ_i · X_i · (1 − p)  retribution avoided: not caught on the losing side
         + credit(p)                    credit (or contempt) the opposition gives a defector
-        − w_priv · W_i · p             privileges lost if the regime survives
+        − w_priv · W_i · (1 + b_L·D) · p   privileges lost if the regime survives
         − K · p                        punishment of a defector and family if it survives
 
-and a loyal official starts preparing to defect when Δ_i ≥ T_i (section 7.3 for what
-follows). ``params`` is a :data:`sim.core.parameters.ModelParams`.
+and a loyal official starts preparing to defect when Δ_i ≥ T_i (``timing=threshold``),
+or when leaving now is worth more than waiting one more step (``timing=stopping``,
+:func:`decides_to_leave`); section 7.3 for what follows. The credit and the retribution
+terms are evaluated at the survival he expects when his defection would become public
+(:func:`expected_survival`; with ``expectations=myopic``, today's p_t). ``params`` is a
+:data:`sim.core.parameters.ModelParams`.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ import math
 from typing import NamedTuple
 
 from sim.core.compiled import compiled
-from sim.core.state import ARRESTED, DEFECTED, PREPARING
+from sim.core.parameters import ADAPTIVE, EXTRAPOLATIVE, THRESHOLD
+from sim.core.state import ARRESTED, DEFECTED, PREPARING, Observation
 
 
 @compiled
@@ -54,29 +59,43 @@ class Terms(NamedTuple):
     peers: float  # w_peer·s_peer
     tribe: float  # w_tribe·s_tribe
     danger: float  # w_danger·R
-    retribution: float  # w_ret·τ_i·X_i·(1 − p)
-    credit: float  # credit(p): c_early·p − c_late·(1 − p)
-    privileges: float  # −w_priv·W_i·p
+    retribution: float  # w_ret·τ_i·X_i·(1 − p̂)
+    credit: float  # credit(p̂): c_early·p̂ − c_late·(1 − p̂), p̂ expected when public
+    privileges: float  # −w_priv·W_i·(1 + b_L·D)·p
     punishment: float  # −K·p
 
 
 @compiled
 def terms(params, traits, seen):
     """The terms of Δ_i for an official with ``traits`` (:class:`sim.core.state.Traits`)
-    who sees ``seen`` (:class:`sim.core.signals.Observation`: the shares of his
-    neighbours and of the rest of his tribe who defected, the rebellion at home, and the
-    regime's survival p as he weighs it)."""
-    w, p = params, seen.survival
+    who sees ``seen`` (:class:`sim.core.state.Observation`: the shares of his neighbours
+    and of the rest of his tribe who defected, the rebellion at home, the regime's
+    survival today, p, and as he expects it when his defection would be public, p̂).
+
+    The credit a defector earns and the retribution he escapes are settled when his
+    defection becomes public, so they are weighed at p̂; the privileges he gives up and
+    the punishment his family risks, today, at p. With myopic officials p̂ = p."""
+    w, p, ahead = params, seen.survival, seen.survival_ahead
     return Terms(
         w.disaffection_weight * traits.disaffection,
         w.peer_weight * seen.peer_share,
         w.tribal_pressure_weight * seen.tribe_share,
         w.danger_weight * seen.rebellion,
-        w.retribution_weight * traits.amnesty_trust * traits.exposure * (1.0 - p),
-        credit(p, w.defector_credit, w.late_defector_contempt),
-        -(w.privilege_weight * traits.privileges * p),
+        w.retribution_weight * traits.amnesty_trust * traits.exposure * (1.0 - ahead),
+        credit(ahead, w.defector_credit, w.late_defector_contempt),
+        -(w.privilege_weight * privileges(params, traits, seen) * p),
         -(w.defector_punishment * p),
     )
+
+
+@compiled
+def privileges(params, traits, seen):
+    """What loyalty pays the official now: W_i, raised by the regime as defections mount
+    when it buys the loyalty of those who remain (``loyalty_bonus`` b_L: W_i·(1 + b_L·D_t);
+    the salary raises of Ohl et al. 2015)."""
+    if params.loyalty_bonus == 0.0:
+        return traits.privileges
+    return traits.privileges * (1.0 + params.loyalty_bonus * seen.defected_share)
 
 
 @compiled
@@ -98,8 +117,71 @@ def defection_pressure(params, traits, seen):
 
 @compiled
 def starts_preparing(pressure, threshold):
-    """A loyal official starts preparing to defect when Δ_i >= T_i (Granovetter 1978)."""
+    """The threshold rule: start preparing to defect when Δ_i >= T_i (Granovetter 1978)."""
     return pressure >= threshold
+
+
+@compiled
+def hazard(survival_ahead, survival_after):
+    """The chance, as the official expects it, that the regime falls during the step
+    after the one his defection would become public: the relative fall of the expected
+    survival, read as the probability that the regime is still standing at that date.
+    Zero when he expects no fall (myopic or adaptive officials, or a steady regime)."""
+    if survival_ahead <= 0.0:
+        return 0.0
+    return max(0.0, survival_ahead - survival_after) / survival_ahead
+
+
+@compiled
+def decides_to_leave(params, traits, seen):
+    """Whether a loyal official starts preparing to defect now (ODD 7.2, 7.8).
+
+    ``timing=threshold``: when Δ_i >= T_i.
+
+    ``timing=stopping``: when waiting one more step costs more than it pays (the
+    one-step look-ahead rule of optimal stopping, Chow, Robbins & Siegmund 1971; the
+    exit timing of Abreu & Brunnermeier 2003). Waiting costs, with the chance ĥ that
+    the regime falls during that step (:func:`hazard`), what he would then lose: the
+    value of having left, V = Δ_i − T_i, and the retribution leaving would have spared
+    him, w_ret·τ_i·X_i. Waiting pays a step of privileges, ρ·w_priv·W_i, and the change
+    dV = Δ'_i − Δ_i in the value of leaving, Δ' weighing the credit and the retribution
+    at the survival expected one step later, and the privileges at the share defected
+    expected then (with contempt for late defectors, credit falls as p falls: dV < 0,
+    waiting costs; with privileges that rise as others leave, dV > 0, waiting pays).
+    He leaves when
+
+        ĥ · (Δ_i − T_i + w_ret·τ_i·X_i)  >  ρ·w_priv·W_i + (Δ'_i − Δ_i).
+
+    So he may leave before his threshold is met when the door is closing, or stay past
+    it while leaving later pays more. When he expects no fall of the regime (myopic or
+    adaptive expectations, or a steady regime: ĥ = 0 and Δ' = Δ), waiting always pays
+    and he does not leave by this rule.
+    """
+    pressure = defection_pressure(params, traits, seen)
+    if params.timing == THRESHOLD:
+        return starts_preparing(pressure, traits.threshold)
+    later = Observation(
+        seen.peer_share,
+        seen.tribe_share,
+        seen.rebellion,
+        seen.survival,
+        seen.survival_after,
+        seen.survival_after,
+        seen.defected_share_after,
+        seen.defected_share_after,
+    )
+    drift = defection_pressure(params, traits, later) - pressure
+    at_stake = (
+        pressure
+        - traits.threshold
+        + params.retribution_weight * traits.amnesty_trust * traits.exposure
+    )
+    privileges_of_a_step = (
+        params.privilege_rate * params.privilege_weight * privileges(params, traits, seen)
+    )
+    return (
+        hazard(seen.survival_ahead, seen.survival_after) * at_stake > privileges_of_a_step + drift
+    )
 
 
 @compiled
@@ -140,7 +222,35 @@ def log_odds(p):
 
 
 @compiled
+def logistic(log_odds):
+    """The probability of log-odds ``log_odds``."""
+    return 1.0 / (1.0 + math.exp(-log_odds))
+
+
+@compiled
 def perceived_survival(
+    initial_log_odds,
+    weighted_defected_share,
+    mean_rebellion,
+    survival_shock,
+    survival_defection_sensitivity,
+    survival_rebellion_sensitivity,
+):
+    """p_t = logistic(:func:`survival_log_odds`): the regime's perceived survival."""
+    return logistic(
+        survival_log_odds(
+            initial_log_odds,
+            weighted_defected_share,
+            mean_rebellion,
+            survival_shock,
+            survival_defection_sensitivity,
+            survival_rebellion_sensitivity,
+        )
+    )
+
+
+@compiled
+def survival_log_odds(
     initial_log_odds,
     weighted_defected_share,
     mean_rebellion,
@@ -159,15 +269,50 @@ def perceived_survival(
     state at t, which keeps the model Markov.
 
     Returns:
-        p_t = 1 / (1 + exp(−(logit p_0 − b_D·D_t − b_R·R̄_t + S_t))).
+        logit p_t = logit p_0 − b_D·D_t − b_R·R̄_t + S_t, so that
+        p_t = 1 / (1 + exp(−logit p_t)).
     """
-    logit = (
+    return (
         initial_log_odds
         - survival_defection_sensitivity * weighted_defected_share
         - survival_rebellion_sensitivity * mean_rebellion
         + survival_shock
     )
-    return 1.0 / (1.0 + math.exp(-logit))
+
+
+@compiled
+def adapt(belief, survival, rate):
+    """Adaptive expectations: the belief closes a share λ of its gap to today's p
+    (Nerlove 1958): b_t = b_{t−1} + λ·(p_t − b_{t−1})."""
+    return belief + rate * (survival - belief)
+
+
+@compiled
+def expected_share(params, share, trend):
+    """The rank-weighted share defected as officials expect it one step ahead: its
+    recent trend continued (extrapolative, the same memory m as for p, kept in [0, 1]),
+    or today's share (myopic, adaptive)."""
+    if params.expectations == EXTRAPOLATIVE:
+        return min(1.0, max(0.0, share + trend))
+    return share
+
+
+@compiled
+def expected_survival(params, survival, log_odds, trend, belief, horizon):
+    """The regime's survival as officials expect it ``horizon`` steps ahead (ODD 7.8).
+
+    - myopic: today's p_t, whatever the horizon;
+    - adaptive: the belief b_t (:func:`adapt`), the same at every horizon;
+    - extrapolative: the recent trend of the log-odds of p continued: logistic(logit p_t
+      + H·g_t), g_t = (logit p_t − logit p_{t−m}) / m over the last m steps
+      (``trend_memory``; fewer at the start of a run). Extrapolating the log-odds keeps
+      the forecast in (0, 1).
+    """
+    if params.expectations == ADAPTIVE:
+        return belief
+    if params.expectations == EXTRAPOLATIVE:
+        return logistic(log_odds + horizon * trend)
+    return survival
 
 
 @compiled

@@ -17,48 +17,53 @@ The signals are kept up to date incrementally, doing only the work that changes:
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from numba import uint64
 
 from sim.core import rule
 from sim.core.compiled import compiled
-from sim.core.state import ARRESTED, DEFECTED, PREPARING
-
-
-class Observation(NamedTuple):
-    """What a loyal official sees at step t: the inputs of his Δ_i besides his traits."""
-
-    peer_share: float  # share of his network neighbours who have visibly defected
-    tribe_share: float  # rank-weighted share of the rest of his tribe who defected
-    rebellion: float  # rebellion intensity in his home region
-    survival: float  # p_t, the regime's perceived survival
+from sim.core.parameters import MAX_MEMORY
+from sim.core.state import ARRESTED, DEFECTED, PREPARING, Observation
 
 
 @compiled
-def observation(world, dyn, i):
-    """What loyal official i sees at the current step (ODD 7.2).
+def observation(world, dyn, params, i):
+    """What loyal official i sees at the current step (ODD 7.2, 7.8).
 
     The peer share on the complete graph is the share of the whole group that has
     defected (Granovetter's thresholds are proportions of the group), otherwise defected
     neighbours / degree (0 for an isolated official). The tribe share is the defected
     rank weight of his tribe over the total rank weight of the rest of it (0 when the
-    rest weighs nothing); a loyal official is not among the defected.
+    rest weighs nothing); a loyal official is not among the defected. The survival he
+    expects when his defection would be public is the forecast H = k_i + h steps ahead
+    (``forecast_horizon`` h), and one step later.
     """
+    horizon = world.preparation_time[i] + params.forecast_horizon
     return Observation(
         dyn.peer_share[i],
         dyn.class_share[uint64(world.tribe_class[i])],
         dyn.rebellion[uint64(world.region[i])],
         dyn.survival[0],
+        dyn.forecast[uint64(horizon)],
+        dyn.forecast[uint64(horizon + 1)],
+        defected_share(dyn),
+        dyn.defected_share_after[0],
     )
 
 
 @compiled
-def observations(world, dyn, out):
-    """:func:`observation` of every official, into ``out`` (N x 4), for the Mesa agents."""
+def defected_share(dyn):
+    """D_t, the rank-weighted share of officials who have defected (ODD 7.1)."""
+    total = dyn.total_weight[0]
+    return dyn.defected_weight[0] / total if total > 0 else 0.0
+
+
+@compiled
+def observations(world, dyn, params, out):
+    """:func:`observation` of every official, into ``out`` (N x 6), for the Mesa agents."""
     for i in range(world.n):
-        seen = observation(world, dyn, i)
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = seen
+        seen = observation(world, dyn, params, i)
+        for j in range(out.shape[1]):
+            out[i, j] = seen[j]
 
 
 @compiled
@@ -150,8 +155,7 @@ def _class_shares(world, dyn):
 @compiled
 def _rebellion_and_survival(world, dyn, params, t):
     """Rebellion per region and the perceived survival p_t (ODD 7.1)."""
-    total = dyn.total_weight[0]
-    weighted_share = dyn.defected_weight[0] / total if total > 0 else 0.0
+    weighted_share = defected_share(dyn)
     levels = world.levels[min(t, world.levels.shape[0] - 1)]
     g = dyn.rebellion.shape[0]
     mean_rebellion = 0.0
@@ -164,7 +168,7 @@ def _rebellion_and_survival(world, dyn, params, t):
         mean_rebellion = dyn.rebellion[r] if r == 0 else mean_rebellion + dyn.rebellion[r]
     if g:
         mean_rebellion = mean_rebellion / g
-    dyn.survival[0] = rule.perceived_survival(
+    log_odds = rule.survival_log_odds(
         rule.log_odds(params.initial_survival),
         weighted_share,
         mean_rebellion,
@@ -172,6 +176,26 @@ def _rebellion_and_survival(world, dyn, params, t):
         params.survival_defection_sensitivity,
         params.survival_rebellion_sensitivity,
     )
+    dyn.survival[0] = rule.logistic(log_odds)
+    dyn.step[0] = t
+    dyn.log_odds[t % (MAX_MEMORY + 1)] = log_odds
+    dyn.defected_history[t % (MAX_MEMORY + 1)] = weighted_share
+
+
+@compiled
+def _expectations(dyn, params, t):
+    """The adaptive belief, and the forecasts of p for every horizon (ODD 7.8)."""
+    p = dyn.survival[0]
+    dyn.belief[0] = p if t == 0 else rule.adapt(dyn.belief[0], p, params.adaptation_rate)
+    memory = min(params.trend_memory, t)
+    now = dyn.log_odds[t % (MAX_MEMORY + 1)]
+    trend = 0.0
+    if memory > 0:
+        trend = (now - dyn.log_odds[(t - memory) % (MAX_MEMORY + 1)]) / memory
+    for horizon in range(dyn.forecast.shape[0]):
+        dyn.forecast[horizon] = rule.expected_survival(
+            params, p, now, trend, dyn.belief[0], horizon
+        )
 
 
 @compiled
@@ -200,6 +224,7 @@ def update(world, dyn, params, t):
         dyn.n_new[0] = 0
         dyn.weights_changed[0] = False
     _rebellion_and_survival(world, dyn, params, t)
+    _expectations(dyn, params, t)
 
 
 @compiled

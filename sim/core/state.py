@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sim.core.compiled import compiled
+from sim.core.parameters import MAX_HORIZON, MAX_MEMORY
 
 
 class State(IntEnum):
@@ -55,6 +56,19 @@ class Traits(NamedTuple):
     threshold: float
     preparation_time: int
     rank_weight: float
+
+
+class Observation(NamedTuple):
+    """What a loyal official sees at step t: the inputs of his decision besides his traits."""
+
+    peer_share: float  # share of his network neighbours who have visibly defected
+    tribe_share: float  # rank-weighted share of the rest of his tribe who defected
+    rebellion: float  # rebellion intensity in his home region
+    survival: float  # p_t, the regime's perceived survival today
+    survival_ahead: float  # p as he expects it when his defection would be public (ODD 7.8)
+    survival_after: float  # the same, one step later (if he waits a step: timing=stopping)
+    defected_share: float  # D_t, the rank-weighted share of officials who defected
+    defected_share_after: float  # D as he expects it one step later (timing=stopping)
 
 
 class World(NamedTuple):
@@ -116,7 +130,12 @@ class Dynamics(NamedTuple):
     ``peer_share``, ``class_share`` (tribe share per class), rank-weight sums per tribe
     and region, ``rebellion`` and ``rebellion_shock`` per region, ``survival`` (p_t),
     ``survival_shock`` (S_t), ``defected_weight`` and ``total_weight`` (the rank-weighted
-    share D_t is their ratio). Bookkeeping: ``defected[:n_defected]`` (sorted),
+    share D_t is their ratio). Expectations (ODD 7.8): ``step`` (t), ``log_odds``
+    and ``defected_history`` (the log-odds of p and D_t for the last steps, rings
+    indexed by step), ``defected_share_after`` (D as officials expect it a step ahead),
+    ``belief`` (the
+    adaptive belief), ``forecast[H]`` (p as officials expect it H steps ahead).
+    Bookkeeping: ``defected[:n_defected]`` (sorted),
     ``new_defectors[:n_new]`` (since the last update of the signals),
     ``weights_changed`` (an event changed a rank weight), and the transition log
     ``log_*[:n_log]``.
@@ -140,6 +159,12 @@ class Dynamics(NamedTuple):
     survival_shock: np.ndarray
     defected_weight: np.ndarray
     total_weight: np.ndarray
+    step: np.ndarray
+    log_odds: np.ndarray
+    defected_history: np.ndarray
+    defected_share_after: np.ndarray
+    belief: np.ndarray
+    forecast: np.ndarray
     defected: np.ndarray
     merged: np.ndarray
     n_defected: np.ndarray
@@ -188,6 +213,13 @@ def new_dynamics(world: World) -> Dynamics:
         survival_shock=one.copy(),
         defected_weight=one.copy(),
         total_weight=one.copy(),
+        step=np.zeros(1, dtype=np.int64),
+        log_odds=np.zeros(MAX_MEMORY + 1),
+        defected_history=np.zeros(MAX_MEMORY + 1),
+        defected_share_after=one.copy(),
+        belief=one.copy(),
+        # forecasts up to the farthest horizon anyone uses: k_i + h + 1 (stopping)
+        forecast=np.zeros(int(world.preparation_time.max(initial=0)) + MAX_HORIZON + 2),
         defected=np.zeros(n, dtype=np.int64),
         merged=np.zeros(n, dtype=np.int64),
         n_defected=np.zeros(1, dtype=np.int64),

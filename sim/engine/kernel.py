@@ -33,9 +33,8 @@ def decide(world, dyn, params, t, active, n_active, stream, jumps):
         i = uint64(active[m])  # unsigned: numba skips its check for negative indices
         s = dyn.state[i]
         if s == LOYAL:
-            seen = signals.observation(world, dyn, i)
-            pressure = rule.defection_pressure(params, traits_of(world, i), seen)
-            if rule.starts_preparing(pressure, world.threshold[i]):
+            seen = signals.observation(world, dyn, params, i)
+            if rule.decides_to_leave(params, traits_of(world, i), seen):
                 new, left = rule.begin_preparing(world.preparation_time[i])
                 commit(world, dyn, i, new, left, t + 1)
         elif s == PREPARING:

@@ -11,6 +11,9 @@ Writes ``bench.json`` and prints the same figures as a table:
   before timing;
 - each rate is the best of 5 timings, taken in alternation with the other engine's;
 - ``ratio_n1000``/``ratio_n10000``: batched / Mesa;
+- ``batched_agent_steps_per_s_n1000_foresight``, ``foresight_slowdown``: the engine with
+  officials who look ahead (extrapolative expectations, the stopping rule, ODD 7.8),
+  timed in the same rounds, and its time over the myopic engine's (issue 10: <= 1.5);
 - ``sweep_runs``, ``sweep_wall_s``, ``sweep_peak_rss_mib``: the reference sweep
   (configs/sweep/reference.yaml: 100 points x 100 replicates of 1,000 officials x 100
   steps) on all cores with the joblib launcher, from a fresh folder, as one command: wall
@@ -53,6 +56,7 @@ SYRIA_1000 = {
 REPLICATES = 64
 TARGETS = {
     "ratio_n1000": (">=", 300),
+    "foresight_slowdown": ("<=", 1.5),
     "sweep_wall_s": ("<=", 60),
     "sweep_peak_rss_mib": ("<=", 2048),
     "help_start_s": ("<=", 1.5),
@@ -84,8 +88,10 @@ def engine_rates(n: int, mesa_steps: int, batched_steps: int) -> dict[str, float
     for _ in range(60):  # into the interesting part of the run
         model.step()
     batched = validate(compose_config(*regime(n), f"steps={batched_steps}"))
+    foresight = batched.with_model(expectations="extrapolative", timing="stopping")
     run_batch(batched, [0], 2)  # compile (or load) the kernels before timing
-    mesa_best = batch_best = math.inf
+    run_batch(foresight, [0], 2)
+    mesa_best = batch_best = foresight_best = math.inf
     for _ in range(ROUNDS):
         start = time.perf_counter()
         for _ in range(mesa_steps):  # successive windows of one run
@@ -93,13 +99,20 @@ def engine_rates(n: int, mesa_steps: int, batched_steps: int) -> dict[str, float
         mesa_best = min(mesa_best, time.perf_counter() - start)
         batch = run_batch(batched, list(range(REPLICATES)), batched_steps)
         batch_best = min(batch_best, batch.step_seconds)
-    return {
+        if n == 1000:
+            ahead = run_batch(foresight, list(range(REPLICATES)), batched_steps)
+            foresight_best = min(foresight_best, ahead.step_seconds)
+    agent_steps = batch.state.size * batched_steps  # R x N officials x steps
+    figures = {
         f"mesa_agent_steps_per_s_n{n}": round(model.n_officials * mesa_steps / mesa_best),
-        f"batched_agent_steps_per_s_n{n}": round(
-            batch.state.size * batched_steps / batch_best  # R x N officials
-        ),
+        f"batched_agent_steps_per_s_n{n}": round(agent_steps / batch_best),
         f"batched_setup_s_n{n}": round(batch.setup_seconds, 3),
     }
+    if n == 1000:
+        # officials who look ahead (extrapolative expectations, the stopping rule)
+        figures["batched_agent_steps_per_s_n1000_foresight"] = round(agent_steps / foresight_best)
+        figures["foresight_slowdown"] = round(foresight_best / batch_best, 2)
+    return figures
 
 
 def reference_sweep() -> tuple[int, float, float]:
