@@ -61,6 +61,27 @@ CASES = {
         "model.loyalty_bonus=1.0",
         *ALL_TERMS,
     ],
+    # the regime as a player: backing that arrives and leaves, collapse, targeted
+    # repression, purges, rising privileges (ODD 7.9)
+    "syria_regime": [
+        "steps=96",
+        "model.backing_weight=2.0",
+        "backing.points=[[0, 0.0], [60, 0.8], [80, 0.0]]",
+        "model.collapse_survival=0.5",
+        "model.targeted_repression=3.0",
+        "model.purge_rate=0.2",
+        "model.loyalty_bonus=1.0",
+        *ALL_TERMS,
+    ],
+    "syria_regime_foresight": [
+        "steps=96",
+        "model.expectations=extrapolative",
+        "model.timing=stopping",
+        "model.backing_weight=1.0",
+        "backing.points=[[0, 0.5], [70, 0.0]]",
+        "model.purge_rate=0.1",
+        *ALL_TERMS,
+    ],
     "syria_adaptive_threshold": [
         "steps=90",
         "model.expectations=adaptive",
@@ -110,6 +131,17 @@ def test_the_all_terms_case_exercises_every_transition():
     assert ("arrested", "defected", False) in transitions  # an escape
     assert ("loyal", "arrested", True) in transitions  # the general's house arrest
     assert ("arrested", "defected", True) in transitions  # his flight
+
+
+def test_the_regime_case_exercises_collapse_purges_and_backing():
+    """Guard against a vacuous comparison of the regime's moves: the regime falls in
+    every seed compared, loyal officials are purged, and the backing moves p."""
+    batch = run_batch(make_run(*CASES["syria_regime"]), SEEDS, details=True)
+    survival = batch.curves["perceived_survival"]
+    assert (survival == 0).any(axis=0).all(), "the regime should fall in every seed"
+    purged = [e for r in range(len(SEEDS)) for e in batch.events(r) if e["from"] == "loyal"]
+    assert any(e["to"] == "arrested" and not e["scheduled"] for e in purged)
+    assert (np.diff(survival[50:70], axis=0) > 0).any(), "the arriving backing should lift p"
 
 
 def test_replicates_are_independent_of_their_batch():

@@ -171,11 +171,16 @@ def test_perceived_survival_closed_form():
 
 
 def test_detection_and_escape_are_strict_comparisons_of_the_draw():
-    assert rule.prepare(3, 0.0, 0.0) == (PREPARING, 2)  # q = 0 never catches
-    assert rule.prepare(3, 0.999999, 1.0) == (ARRESTED, 0)  # q = 1 always catches
-    assert rule.prepare(3, 0.1, 0.2) == (ARRESTED, 0)
-    assert rule.prepare(3, 0.2, 0.2) == (PREPARING, 2)
-    assert rule.prepare(1, 0.5, 0.2) == (DEFECTED, 0)  # the last step of preparation
+    seen = split(BASE)[1]
+
+    def prepare(left, u, q):
+        return rule.prepare(model_params(detection_probability=q), left, u, seen)
+
+    assert prepare(3, 0.0, 0.0) == (PREPARING, 2)  # q = 0 never catches
+    assert prepare(3, 0.999999, 1.0) == (ARRESTED, 0)  # q = 1 always catches
+    assert prepare(3, 0.1, 0.2) == (ARRESTED, 0)
+    assert prepare(3, 0.2, 0.2) == (PREPARING, 2)
+    assert prepare(1, 0.5, 0.2) == (DEFECTED, 0)  # the last step of preparation
     assert rule.escape(0.05, 0.1) == DEFECTED and rule.escape(0.5, 0.1) == ARRESTED
 
 

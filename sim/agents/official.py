@@ -130,16 +130,23 @@ class Official(mesa.Agent):
         tribe's defections, the danger at home and the fear of the losing side, against
         the privileges and the punishment he would lose; start preparing when Δ_i ≥ T_i,
         or, if he times his exit, when leaving now is worth more than waiting a step
-        (ODD 7.8); he defects at once if he needs no preparation (k_i = 0)."""
-        if rule.decides_to_leave(self.model.params, self.traits, self.observe()):
+        (ODD 7.8); he defects at once if he needs no preparation (k_i = 0). If the regime
+        purges (ODD 7.9), he may be arrested first."""
+        seen = self.observe()
+        if rule.purges(self.model.params) and rule.purged(
+            self.model.params, self.model.uniform(self), seen
+        ):
+            self.next_state, self.next_preparation_left = State.ARRESTED, 0  # purged (ODD 7.9)
+            return
+        if rule.decides_to_leave(self.model.params, self.traits, seen):
             self.next_state, self.next_preparation_left = rule.begin_preparing(
                 self.preparation_time
             )
 
     def prepare(self) -> None:
-        """One step of moving family and money out: caught with probability q (ODD 7.3)."""
+        """One step of moving family and money out: caught with probability q_i (ODD 7.3)."""
         self.next_state, self.next_preparation_left = rule.prepare(
-            self.preparation_left, self.model.uniform(self), self.model.params.detection_probability
+            self.model.params, self.preparation_left, self.model.uniform(self), self.observe()
         )
 
     def try_to_escape(self) -> None:

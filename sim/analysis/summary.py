@@ -4,7 +4,8 @@ Used for the one-line summary of ``python -m sim``, the rows of a sweep's ``runs
 and the analysis of replicates: final share defected, the step of the steepest rise
 (the first step with the largest one-step increase of the share defected), the peak
 number preparing and its step, the number arrested at the end, the final perceived
-survival.
+survival, and the step at which the regime fell (-1 if it stands: a fallen regime's
+perceived survival is exactly 0, ODD 7.9).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ RUN_COLUMNS = [
     "peak_preparing_step",
     "final_arrested",
     "final_survival",
+    "collapse_step",
 ]
 
 
@@ -61,7 +63,15 @@ def summaries(curves: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         "peak_preparing_step": np.argmax(preparing, axis=0),
         "final_arrested": np.asarray(curves["n_arrested"])[-1].astype(np.int64),
         "final_survival": np.asarray(curves["perceived_survival"])[-1],
+        "collapse_step": collapse_step(np.asarray(curves["perceived_survival"])),
     }
+
+
+def collapse_step(survival: np.ndarray) -> np.ndarray:
+    """The first step at which the perceived survival is 0 (the regime fell), per run
+    (steps along axis 0); -1 where it never is."""
+    fallen = np.asarray(survival) == 0.0
+    return np.where(fallen.any(axis=0), np.argmax(fallen, axis=0), -1)
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,7 @@ class Summary:
     peak_preparing_step: int
     final_arrested: int
     final_survival: float
+    collapse_step: int | None  # None while the regime stands
 
     @classmethod
     def of(cls, rows: Sequence[Mapping[str, Any]]) -> Summary:
@@ -82,8 +93,14 @@ class Summary:
         columns = ("share_defected", "n_preparing", "n_arrested", "perceived_survival")
         figures = summaries({c: np.array([[float(r[c])] for r in rows]) for c in columns})
         one = {k: v[0].item() for k, v in figures.items()}
-        rise_at = int(one["steepest_rise_step"])
-        return cls(**{**one, "steepest_rise_step": None if rise_at < 0 else rise_at})
+        rise_at, fell_at = int(one["steepest_rise_step"]), int(one["collapse_step"])
+        return cls(
+            **{
+                **one,
+                "steepest_rise_step": None if rise_at < 0 else rise_at,
+                "collapse_step": None if fell_at < 0 else fell_at,
+            }
+        )
 
     def line(self, label: str = "", date_of: Callable[[int], Any] | None = None) -> str:
         """The one-line summary ``python -m sim`` prints."""
@@ -99,8 +116,13 @@ class Summary:
             else "no rise"
         )
         prefix = f"{label}: " if label else ""
+        fell = (
+            ""
+            if self.collapse_step is None
+            else f" | the regime fell at {when(self.collapse_step)}"
+        )
         return (
             f"{prefix}final share defected {self.final_share:.3f} | {rise} | "
             f"peak preparing {self.peak_preparing} at {when(self.peak_preparing_step)} | "
-            f"arrested {self.final_arrested}"
+            f"arrested {self.final_arrested}{fell}"
         )

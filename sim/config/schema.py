@@ -526,6 +526,32 @@ def _event(key: str, spec: Any, calendar: Calendar | None, named: Sequence[str],
     return Event(step, kind, official, region, size, float(mult), label)
 
 
+def _points(key: str, spec: Any, calendar: Calendar | None) -> tuple[tuple, tuple]:
+    """A schedule ``{points: [[step or date, level in [0, 1]], ...]}``: (steps, levels)."""
+    points = spec.get("points") if isinstance(spec, Mapping) else None
+    if isinstance(spec, Mapping) and set(spec) - {"points"}:
+        extra = sorted(set(spec) - {"points"})[0]
+        raise ConfigError(f"{key}.{extra}", spec[extra], "points")
+    if not points or not all(isinstance(p, Sequence) and len(p) == 2 for p in points):
+        raise ConfigError(
+            f"{key}.points", points, "a non-empty list of [step or date, level] pairs"
+        )
+    s, lv = [], []
+    for j, (when, level) in enumerate(points):
+        if isinstance(when, int) and not isinstance(when, bool):
+            s.append(when)
+        elif calendar is not None:
+            s.append(calendar.step_of(parse_date(f"{key}.points[{j}]", when)))
+        else:
+            raise ConfigError(f"{key}.points[{j}]", when, "an integer step (no calendar is set)")
+        if isinstance(level, bool) or not isinstance(level, int | float) or not 0 <= level <= 1:
+            raise ConfigError(f"{key}.points[{j}]", level, "a level in [0, 1]")
+        lv.append(float(level))
+    if any(b <= a for a, b in itertools.pairwise(s)):
+        raise ConfigError(f"{key}.points", points, "points in increasing order of step")
+    return tuple(float(x) for x in s), tuple(lv)
+
+
 def _rebellion(raw: Any, calendar: Calendar | None) -> RebellionSchedule:
     allowed = "a mapping of region names to {points: [[step, level], ...]}"
     if not isinstance(raw, Mapping) or not raw:
@@ -534,32 +560,10 @@ def _rebellion(raw: Any, calendar: Calendar | None) -> RebellionSchedule:
     for region, spec in raw.items():
         key = f"rebellion.{region}"
         check_name(key, region)
-        points = spec.get("points") if isinstance(spec, Mapping) else None
-        if isinstance(spec, Mapping) and set(spec) - {"points"}:
-            extra = sorted(set(spec) - {"points"})[0]
-            raise ConfigError(f"{key}.{extra}", spec[extra], "points")
-        if not points or not all(isinstance(p, Sequence) and len(p) == 2 for p in points):
-            raise ConfigError(
-                f"{key}.points", points, "a non-empty list of [step or date, level] pairs"
-            )
-        s, lv = [], []
-        for j, (when, level) in enumerate(points):
-            if isinstance(when, int) and not isinstance(when, bool):
-                s.append(when)
-            elif calendar is not None:
-                s.append(calendar.step_of(parse_date(f"{key}.points[{j}]", when)))
-            else:
-                raise ConfigError(
-                    f"{key}.points[{j}]", when, "an integer step (no calendar is set)"
-                )
-            if isinstance(level, bool) or not isinstance(level, int | float) or not 0 <= level <= 1:
-                raise ConfigError(f"{key}.points[{j}]", level, "a rebellion level in [0, 1]")
-            lv.append(float(level))
-        if any(b <= a for a, b in itertools.pairwise(s)):
-            raise ConfigError(f"{key}.points", points, "points in increasing order of step")
+        s, lv = _points(key, spec, calendar)
         regions.append(region)
-        steps.append(tuple(float(x) for x in s))
-        levels.append(tuple(lv))
+        steps.append(s)
+        levels.append(lv)
     return RebellionSchedule(tuple(regions), tuple(steps), tuple(levels))
 
 
@@ -614,16 +618,20 @@ class Run(_Section):
     network: Network = Network()
     population: Population
     rebellion: dict[str, Any]
+    backing: dict[str, Any] = {"points": [[0, 0.0]]}
     events: list[Any] = []
     events_file: str | None = None
     output: Output = Output()
 
     _schedule: RebellionSchedule = PrivateAttr()
+    _backing: RebellionSchedule = PrivateAttr()
     _events: list[Event] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _cross_check(self) -> Run:
         self._schedule = _rebellion(self.rebellion, self.calendar)
+        backing_steps, backing_levels = _points("backing", self.backing, self.calendar)
+        self._backing = RebellionSchedule(("backing",), (backing_steps,), (backing_levels,))
         regions = list(self._schedule.regions)
         pop = self.population
         for name, tribe in pop.tribes.items():
@@ -687,6 +695,11 @@ class Run(_Section):
     @property
     def schedule(self) -> RebellionSchedule:
         return self._schedule
+
+    @property
+    def backing_schedule(self) -> RebellionSchedule:
+        """The outside backing of the regime over time (one schedule, levels in [0, 1])."""
+        return self._backing
 
     @property
     def scheduled_events(self) -> list[Event]:

@@ -218,6 +218,39 @@ MODEL: tuple[Parameter, ...] = (
         unit="per unit of D_t",
     ),
     Parameter(
+        "backing_weight",
+        0.0,
+        "b_B",
+        "log-odds of survival the regime gains per unit of outside backing (the `backing` "
+        "schedule, in [0, 1])",
+        unit="log-odds",
+    ),
+    Parameter(
+        "collapse_survival",
+        0.0,
+        "p_c",
+        "the regime collapses when p_t falls below p_c (p = 0 from then on); 0: never",
+        high=1.0,
+        high_open=True,
+        unit="probability",
+    ),
+    Parameter(
+        "targeted_repression",
+        0.0,
+        "r",
+        "the secret police watch the tribes whose members defected: detection q·(1 + r·s_tribe)",
+        unit="per unit of tribe share",
+    ),
+    Parameter(
+        "purge_rate",
+        0.0,
+        "π",
+        "chance per step that a loyal official is purged (arrested), per unit of his tribe's "
+        "defected share",
+        high=1.0,
+        unit="probability per step",
+    ),
+    Parameter(
         "expectations",
         "myopic",
         "",

@@ -194,18 +194,45 @@ def begin_preparing(preparation_time):
 
 
 @compiled
-def prepare(preparation_left, uniform, detection_probability):
+def detection(params, seen):
+    """q_i, the chance per step that the secret police catch him preparing: q, raised
+    for the tribes whose members defected when the regime targets its repression
+    (``targeted_repression`` r: q·(1 + r·s_tribe), at most 1; Rozenas 2017 on the logic
+    of collective repression; ODD 7.9)."""
+    q = params.detection_probability
+    if params.targeted_repression == 0.0:
+        return q
+    return min(1.0, q * (1.0 + params.targeted_repression * seen.tribe_share))
+
+
+@compiled
+def prepare(params, preparation_left, uniform, seen):
     """One step of preparation (ODD 7.3): the secret police catch him with probability
-    q (``uniform`` is his own U[0, 1) draw of the step: caught when it falls below q);
-    otherwise one step less to go, and he defects when none is left.
+    q_i (:func:`detection`; ``uniform`` is his own U[0, 1) draw of the step: caught when
+    it falls below q_i); otherwise one step less to go, and he defects when none is left.
 
     Returns (state, steps of preparation left)."""
-    if uniform < detection_probability:
+    if uniform < detection(params, seen):
         return ARRESTED, 0
     left = preparation_left - 1
     if left == 0:
         return DEFECTED, 0
     return PREPARING, left
+
+
+@compiled
+def purges(params):
+    """Whether the regime purges loyal officials (``purge_rate`` > 0): then every loyal
+    official uses his draw of the step."""
+    return params.purge_rate > 0.0
+
+
+@compiled
+def purged(params, uniform, seen):
+    """A loyal official is purged (arrested as a suspect) with probability
+    min(1, π·s_tribe): the more of his tribe has defected, the likelier (ODD 7.9; purges
+    as coup-proofing, Sudduth 2017)."""
+    return uniform < min(1.0, params.purge_rate * seen.tribe_share)
 
 
 @compiled
@@ -278,6 +305,18 @@ def survival_log_odds(
         - survival_rebellion_sensitivity * mean_rebellion
         + survival_shock
     )
+
+
+#: the log-odds officials extrapolate from once the regime has fallen (p is then 0)
+FALLEN = -40.0
+
+
+@compiled
+def regime_falls(params, survival):
+    """The regime collapses when its perceived survival, the balance of its strength
+    (the initial log-odds, outside backing, shocks) against the challenge (defections,
+    rebellion), falls below ``collapse_survival`` p_c (ODD 7.9; p_c = 0: never)."""
+    return survival < params.collapse_survival
 
 
 @compiled

@@ -176,7 +176,15 @@ def _rebellion_and_survival(world, dyn, params, t):
         params.survival_defection_sensitivity,
         params.survival_rebellion_sensitivity,
     )
-    dyn.survival[0] = rule.logistic(log_odds)
+    backing = world.backing[min(t, world.backing.shape[0] - 1)]
+    if params.backing_weight != 0.0:
+        log_odds = log_odds + params.backing_weight * backing
+    p = rule.logistic(log_odds)
+    if dyn.collapse_step[0] < 0 and rule.regime_falls(params, p):
+        dyn.collapse_step[0] = t
+    if dyn.collapse_step[0] >= 0:  # a fallen regime does not come back (ODD 7.9)
+        p, log_odds = 0.0, rule.FALLEN
+    dyn.survival[0] = p
     dyn.step[0] = t
     dyn.log_odds[t % (MAX_MEMORY + 1)] = log_odds
     dyn.defected_history[t % (MAX_MEMORY + 1)] = weighted_share

@@ -86,7 +86,8 @@ class World(NamedTuple):
 
     Network: ``complete`` (everyone observes everyone, kept implicit) or the CSR
     arrays ``indptr``, ``indices``. Rebellion: ``levels[t, g]``, the exogenous schedule
-    of region g at step t (the last row holds beyond it). Events, in the order they are
+    of region g at step t (the last row holds beyond it); ``backing[t]``, the regime's
+    outside backing (likewise). Events, in the order they are
     enacted: ``event_step``, ``event_kind`` (:mod:`sim.core.events`), ``event_target``
     (an official or a region), ``event_value`` (broadcast multiplier or shock size).
     ``initial_defectors``: officials already defected at step 0.
@@ -114,6 +115,7 @@ class World(NamedTuple):
     n_tribes: int
     role_sizes: np.ndarray
     levels: np.ndarray
+    backing: np.ndarray
     event_step: np.ndarray
     event_kind: np.ndarray
     event_target: np.ndarray
@@ -130,7 +132,8 @@ class Dynamics(NamedTuple):
     ``peer_share``, ``class_share`` (tribe share per class), rank-weight sums per tribe
     and region, ``rebellion`` and ``rebellion_shock`` per region, ``survival`` (p_t),
     ``survival_shock`` (S_t), ``defected_weight`` and ``total_weight`` (the rank-weighted
-    share D_t is their ratio). Expectations (ODD 7.8): ``step`` (t), ``log_odds``
+    share D_t is their ratio), ``collapse_step`` (the step the regime fell, -1 while it
+    stands; ODD 7.9). Expectations (ODD 7.8): ``step`` (t), ``log_odds``
     and ``defected_history`` (the log-odds of p and D_t for the last steps, rings
     indexed by step), ``defected_share_after`` (D as officials expect it a step ahead),
     ``belief`` (the
@@ -160,6 +163,7 @@ class Dynamics(NamedTuple):
     defected_weight: np.ndarray
     total_weight: np.ndarray
     step: np.ndarray
+    collapse_step: np.ndarray
     log_odds: np.ndarray
     defected_history: np.ndarray
     defected_share_after: np.ndarray
@@ -214,6 +218,7 @@ def new_dynamics(world: World) -> Dynamics:
         defected_weight=one.copy(),
         total_weight=one.copy(),
         step=np.zeros(1, dtype=np.int64),
+        collapse_step=np.full(1, -1, dtype=np.int64),
         log_odds=np.zeros(MAX_MEMORY + 1),
         defected_history=np.zeros(MAX_MEMORY + 1),
         defected_share_after=one.copy(),

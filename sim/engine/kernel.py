@@ -10,7 +10,8 @@ work is only the loop: which officials decide, and their random draws.
   agents' deciding for everyone, then committing.
 - His uniform draw is draw i of the step's block of N draws of the dynamics generator
   (the Mesa model's ``rng.random(N)``): :mod:`sim.engine.pcg64` computes the draws of
-  the preparing and arrested officials and jumps over the others.
+  the preparing and arrested officials (and of the loyal ones when the regime purges)
+  and jumps over the others.
 """
 
 from __future__ import annotations
@@ -34,12 +35,19 @@ def decide(world, dyn, params, t, active, n_active, stream, jumps):
         s = dyn.state[i]
         if s == LOYAL:
             seen = signals.observation(world, dyn, params, i)
-            if rule.decides_to_leave(params, traits_of(world, i), seen):
+            purged = False
+            if rule.purges(params):
+                u, drawn = pcg64.draw_at(stream, jumps, active[m], drawn)
+                purged = rule.purged(params, u, seen)
+            if purged:
+                commit(world, dyn, i, ARRESTED, 0, t + 1)
+            elif rule.decides_to_leave(params, traits_of(world, i), seen):
                 new, left = rule.begin_preparing(world.preparation_time[i])
                 commit(world, dyn, i, new, left, t + 1)
         elif s == PREPARING:
+            seen = signals.observation(world, dyn, params, i)
             u, drawn = pcg64.draw_at(stream, jumps, active[m], drawn)
-            new, left = rule.prepare(dyn.preparation_left[i], u, params.detection_probability)
+            new, left = rule.prepare(params, dyn.preparation_left[i], u, seen)
             commit(world, dyn, i, new, left, t + 1)
         elif s == ARRESTED:
             u, drawn = pcg64.draw_at(stream, jumps, active[m], drawn)

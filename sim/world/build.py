@@ -74,10 +74,11 @@ def tribe_classes(tribe: np.ndarray, rank_weight: np.ndarray):
     return of.astype(np.int64).ravel(), classes[0].astype(np.int64), classes[1].copy()
 
 
-def rebellion_levels(run: Run, steps: int) -> np.ndarray:
+def rebellion_levels(run: Run, steps: int, schedule=None) -> np.ndarray:
     """The exogenous schedule's level per step and region, (T + 1, G), where T covers
-    the run and the schedule's last point (flat beyond it)."""
-    schedule = run.schedule
+    the run and the schedule's last point (flat beyond it). ``schedule``: the rebellion
+    (default) or another schedule of the same form (the backing)."""
+    schedule = run.schedule if schedule is None else schedule
     last = max(steps, schedule.last_step(), 0)
     t = np.arange(last + 1)
     levels = np.zeros((last + 1, len(schedule.regions)))
@@ -158,6 +159,9 @@ def build_world(
             np.int64
         ),
         levels=rebellion_levels(run, run.steps if steps is None else steps),
+        backing=rebellion_levels(run, run.steps if steps is None else steps, run.backing_schedule)[
+            :, 0
+        ].copy(),
         event_step=event_step,
         event_kind=event_kind,
         event_target=event_target,
