@@ -84,7 +84,8 @@ def test_targeted_repression_raises_detection_in_the_tribes_that_defected():
 
 
 def test_purges_arrest_loyal_officials_at_rate_pi_times_their_tribes_share():
-    """The head of tribe a (rank weight 20; the members weigh 1 each) defects at step 1; from then on each loyal member of tribe a is purged with
+    """The head of tribe a (rank weight 20; the members weigh 1 each) defects at step 1;
+    from then on each loyal member of tribe a is purged with
     probability pi * s_a per step, tribe b's never. 4,000 officials per tribe, one step:
     tolerance 4 binomial standard deviations."""
     config = regime(steps=2, purge_rate=0.5)

@@ -3,6 +3,7 @@
 - :mod:`sim.analysis.summary`: the run summary (final share, steepest rise, ...);
 - :mod:`sim.analysis.metrics`: per run, across replicates, tipping points of sweeps;
 - :mod:`sim.analysis.meanfield`: the homogeneous mean field of the model's rule;
+- :mod:`sim.analysis.globalgame`: the global game of regime change, an exact benchmark;
 - :mod:`sim.analysis.plots`: figures, as functions that take an Axes.
 
 The names below are loaded when first used, so that a sweep job, which needs only the
@@ -15,6 +16,8 @@ import importlib
 from typing import Any
 
 _WHERE = {
+    "GlobalGame": "globalgame",
+    "best_response_path": "globalgame",
     "FixedPoint": "meanfield",
     "MeanField": "meanfield",
     "bifurcation": "meanfield",
