@@ -96,7 +96,11 @@ class BatchResult:
 
 
 def run_batch(
-    run: Run, seeds: Sequence[int], steps: int | None = None, details: bool = False
+    run: Run,
+    seeds: Sequence[int],
+    steps: int | None = None,
+    details: bool = False,
+    shared: tuple | None = None,
 ) -> BatchResult:
     """Run the parameter point ``run`` once for every seed in ``seeds`` (the replicates).
 
@@ -107,13 +111,15 @@ def run_batch(
         steps: number of steps after step 0 (default: the run's ``steps``).
         details: keep each replicate's officials and transitions (``officials.csv`` and
             ``events.csv``), not only its curves.
+        shared: the structure and network of ``run.structure_seed``
+            (:func:`sim.world.build_structure_and_network`), if the caller already built
+            them (a calibration runs many batches on one).
     """
     started = time.perf_counter()
     steps = run.steps if steps is None else int(steps)
     seeds = np.asarray(seeds, dtype=np.int64)
     params = run.params()
-    shared = None
-    if run.structure_seed is not None:
+    if shared is None and run.structure_seed is not None:
         shared = build_structure_and_network(run, seed_streams(0, run.structure_seed))
     n = run.n_officials()
     jumps = pcg64.jump_table(n)
