@@ -49,7 +49,12 @@ def test_a_run_writes_the_outputs_and_prints_a_one_line_summary(tmp_path):
         (["scenario=atlantis"], "scenario", "atlantis", "syria_2012"),
         (["model.no_such_key=1"], "model.no_such_key", "1", "peer_weight"),
         (["model.detection_probability=1.5"], "model.detection_probability", "1.5", "[0, 1]"),
-        (["population.roles.minister.count=-3"], "population.roles.minister.count", "-3", ">= 0"),
+        (
+            ["population.roles.minister.count=-3"],
+            "population.roles.minister.count",
+            "-3",
+            "[0, 10_000_000]",
+        ),
         (["model.x=["], "override", "model.x=[", "key=value"),
     ],
 )
@@ -68,12 +73,12 @@ def test_bad_input_exits_with_one_line_and_writes_nothing(tmp_path, args, key, v
     ("override", "key", "allowed"),
     [
         ("model.escape_probability=-0.1", "model.escape_probability", "a probability in [0, 1]"),
-        ("model.initial_survival=1", "model.initial_survival", "(0, 1)"),
+        ("model.initial_survival=1", "model.initial_survival", "[1e-09, 1 - 1e-09]"),
         ("model.peer_weight=abc", "model.peer_weight", "a number"),
-        ("seed=-1", "seed", "an integer >= 0"),
+        ("seed=-1", "seed", "an integer in [0, "),
         ("steps=2.5", "steps", "an integer"),
         ("network.kind=star", "network.kind", "complete, ties"),
-        ("network.random_degree=-2", "network.random_degree", ">= 0"),
+        ("network.random_degree=-2", "network.random_degree", "[0, 1e+06]"),
         ("population.roles.general.count=1.5", "population.roles.general.count", "an integer"),
         (
             "population.roles.general.tribes.martians=1",
@@ -98,10 +103,10 @@ def test_bad_input_exits_with_one_line_and_writes_nothing(tmp_path, args, key, v
         ("rebellion.east.points=[[0, 2.0]]", "rebellion.east.points[0]", "[0, 1]"),
         (
             "events=[{kind: defection, step: 3, official: nobody}]",
-            "events[4].official",
+            "events[0].official",
             "republican_guard_general",
         ),
-        ("events=[{kind: party, step: 3}]", "events[4].kind", "defection"),
+        ("events=[{kind: party, step: 3}]", "events[0].kind", "defection"),
         ("foo=3", "foo", "a key at the top level"),
         ("model.peer_weight=1,2", "model.peer_weight", "--multirun"),
         ("events_file=nowhere.yaml", "events_file", "YAML file"),

@@ -13,6 +13,7 @@ nested sections and records where a value sits, so that the error names its key.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import math
@@ -42,6 +43,107 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 TRAIT_NAMES = ", ".join(p.name for p in TRAITS)
 
+# --- the stated limits ---------------------------------------------------------------------------
+#: the largest magnitude of a real number where its declaration sets no bound (a weight, a
+#: threshold, a degree, an event's size): every product the rule forms stays finite
+LARGEST = 1e6
+#: how far a value keeps from an open bound of its declaration: ``initial_survival`` lies in
+#: [1e-9, 1 - 1e-9], so its log-odds (about ±20.7) stay finite and meaningful
+MARGIN = 1e-9
+#: the most steps of one run (weekly steps: some 1,900 years)
+MAX_STEPS = 100_000
+#: the most replicates of one sweep point
+MAX_REPLICATES = 1_000_000
+#: the most officials of one run (the memory estimate usually refuses far fewer)
+MAX_OFFICIALS = 10_000_000
+#: seeds are stored in 64-bit integer columns
+MAX_SEED = 2**63 - 1
+#: the longest calendar step (ten years) and the latest step of a schedule or event
+MAX_STEP_DAYS = 3660
+MAX_STEP_INDEX = 10**9
+#: the largest events file read (bytes)
+MAX_FILE_BYTES = 10_000_000
+#: Hydra's instantiation keys: a config holds data, never code (only the project's own Hydra
+#: settings, ``configs/config.yaml``'s ``hydra`` node, may name a class to build)
+INSTANTIATION_KEYS = ("_target_", "_partial_", "_recursive_", "_convert_", "_args_")
+
+
+def bounded(spec: Parameter) -> Parameter:
+    """The declaration as the boundary applies it: an unbounded side becomes ±:data:`LARGEST`
+    and an open bound keeps :data:`MARGIN` from its edge (a closed interval either way)."""
+    low, high = spec.low, spec.high
+    if low == -INF:
+        low = -LARGEST
+    elif spec.low_open:
+        low = low + (1 if spec.integer else MARGIN)
+    if high == INF:
+        high = LARGEST
+    elif spec.high_open:
+        high = high - (1 if spec.integer else MARGIN)
+    return dataclasses.replace(spec, low=low, high=high, low_open=False, high_open=False)
+
+
+def allowed_text(spec: Parameter) -> str:
+    """What the boundary accepts for a declared parameter, in words: the declaration's range
+    with the stated limits (:func:`bounded`) written out."""
+    if spec.choices or (
+        (spec.low, spec.high) == (0.0, 1.0) and not (spec.low_open or spec.high_open)
+    ):
+        return spec.allowed()
+    b = bounded(spec)
+    kind = "an integer" if spec.integer else "a number"
+    if spec.low_open and not spec.integer:
+        low = f"{MARGIN:g}" if spec.low == 0 else f"{spec.low:g} + {MARGIN:g}"
+    else:
+        low = f"{b.low:g}"
+    high = f"{spec.high:g} - {MARGIN:g}" if spec.high_open and not spec.integer else f"{b.high:g}"
+    return f"{kind} in [{low}, {high}]"
+
+
+def _count(key: str, value: Any, low: int, high: int, what: str = "an integer") -> int:
+    """A count, a step or a seed: a true integer (not 2.0, not true) within [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(key, value, f"{what} in [{low:_}, {high:_}]")
+    return value
+
+
+def _instantiation_key(
+    data: Any, path: str = "", seen: set | None = None
+) -> tuple[str, Any] | None:
+    """The first Hydra instantiation key (``_target_``, ...) anywhere in ``data``, or None."""
+    seen = set() if seen is None else seen
+    if isinstance(data, Mapping | list) and id(data) in seen:
+        return None
+    if isinstance(data, Mapping):
+        seen.add(id(data))
+        for k, v in data.items():
+            here = f"{path}.{k}" if path else str(k)
+            if k in INSTANTIATION_KEYS:
+                return here, v
+            found = _instantiation_key(v, here, seen)
+            if found:
+                return found
+    elif isinstance(data, list):
+        seen.add(id(data))
+        for i, v in enumerate(data):
+            found = _instantiation_key(v, f"{path}[{i}]", seen)
+            if found:
+                return found
+    return None
+
+
+def refuse_code(data: Any, where: str = "") -> None:
+    """Raise ConfigError if ``data`` holds a Hydra instantiation key (configs are data)."""
+    found = _instantiation_key(data)
+    if found:
+        key, value = found
+        raise ConfigError(
+            f"{where}{key}" if where else key,
+            value,
+            "data only: no " + ", ".join(INSTANTIATION_KEYS) + " in scenario or events files",
+            "a config may not name code to run",
+        )
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, strict=True)
@@ -51,9 +153,11 @@ class _Section(BaseModel):
 def _checked(spec: Parameter) -> Any:
     """A field type that accepts what ``spec`` allows, with its one-line error."""
 
+    text, spec = allowed_text(spec), bounded(spec)
+
     def check(value: Any) -> Any:
         if not spec.accepts(value):
-            raise ConfigError("", value, spec.allowed())
+            raise ConfigError("", value, text)
         if spec.choices:
             return value
         return int(value) if spec.integer else float(value)
@@ -61,8 +165,12 @@ def _checked(spec: Parameter) -> Any:
     return Annotated[Any, BeforeValidator(check)]
 
 
-def _number(key: str, value: Any, low: float = -INF, high: float = INF, integer: bool = False):
-    spec = Parameter(key, 0, "", "", low=low, high=high, integer=integer)
+def _number(
+    key: str, value: Any, low: float = -LARGEST, high: float = LARGEST, integer: bool = False
+):
+    spec = Parameter(
+        key, 0, "", "", low=max(low, -LARGEST), high=min(high, LARGEST), integer=integer
+    )
     if not spec.accepts(value):
         raise ConfigError(key, value, spec.allowed())
     return int(value) if integer else float(value)
@@ -102,7 +210,8 @@ def parse_trait(key: str, spec: Any, trait: Parameter, count: int | None = None)
     distribution (``values``, ``fractions``) gives exactly one value per official of
     the role (``count``) and is allowed only in a role.
     """
-    allowed_bounds = trait.allowed()
+    declared, trait = trait, bounded(trait)
+    allowed_bounds = allowed_text(declared)
     if not isinstance(spec, Mapping):
         if not trait.accepts(spec):
             raise ConfigError(key, spec, allowed_bounds)
@@ -129,7 +238,7 @@ def parse_trait(key: str, spec: Any, trait: Parameter, count: int | None = None)
 
     def within(d, problem: str = "") -> Any:
         lo, hi = d.support()
-        if lo < trait.low or hi > trait.high:
+        if lo < declared.low or hi > declared.high:
             raise ConfigError(
                 key,
                 dict(spec),
@@ -156,7 +265,7 @@ def parse_trait(key: str, spec: Any, trait: Parameter, count: int | None = None)
         if lo >= hi:
             raise ConfigError(f"{key}.high", hi, f"a number > low ({lo:g})")
         kind = dist.Normal if name == "normal" else dist.NormalQuantiles
-        if lo < trait.low or hi > trait.high:
+        if lo < declared.low or hi > declared.high:
             raise ConfigError(
                 key,
                 dict(spec),
@@ -266,7 +375,7 @@ class Role(_Section):
     @classmethod
     def _parse(cls, raw: Any) -> dict:
         entry = _mapping("", raw, "a mapping with count, tribes and traits")
-        count = _number("count", entry.get("count"), 0, integer=True)
+        count = _count("count", entry.get("count"), 0, MAX_OFFICIALS)
         own, traits = _split_traits(entry, ("count", "tribes"), "count, tribes and traits", count)
         own["count"] = count
         if "tribes" in own:
@@ -371,9 +480,7 @@ class Calendar(_Section):
         for k in cal:
             if k not in {"start_date", "step_days"}:
                 raise ConfigError(k, cal[k], one_of(["start_date", "step_days"], k, "keys"))
-        days = cal.get("step_days", 7)
-        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-            raise ConfigError("step_days", days, "an integer >= 1")
+        days = _count("step_days", cal.get("step_days", 7), 1, MAX_STEP_DAYS)
         return {"start_date": parse_date("start_date", cal.get("start_date")), "step_days": days}
 
     def step_of(self, date: dt.date) -> int:
@@ -455,35 +562,53 @@ def resolve_path(path: str | Path) -> Path:
     return PROJECT_ROOT / p
 
 
-def read_events_file(path: Any) -> list[dict]:
-    """The ``model`` blocks of a documented events file, each with its entry's date."""
-    allowed = "a YAML file of documented events (a mapping with a list 'events')"
+def read_data_file(key: str, path: Any, allowed: str) -> Any:
+    """A YAML data file named by the config key ``key``, read through the one error path:
+    a missing, unreadable, too large or malformed file, or one that names code to run
+    (Hydra's ``_target_``), ends in one ConfigError naming ``key`` and the path."""
     if not isinstance(path, str) or not path:
-        raise ConfigError("events_file", path, allowed)
+        raise ConfigError(key, path, allowed)
     p = resolve_path(path)
     if not p.is_file():
-        raise ConfigError("events_file", path, allowed, "not found")
+        raise ConfigError(key, path, allowed, "not found")
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        if p.stat().st_size > MAX_FILE_BYTES:
+            raise ConfigError(key, path, allowed, f"larger than {MAX_FILE_BYTES:,} bytes")
+        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as e:
+        raise ConfigError(key, path, allowed, f"unreadable ({type(e).__name__})") from None
+    found = _instantiation_key(doc)
+    if found:
         raise ConfigError(
-            "events_file", path, allowed, f"unreadable ({type(e).__name__})"
-        ) from None
+            key,
+            path,
+            allowed,
+            f"it holds {found[0]} (data only: no {', '.join(INSTANTIATION_KEYS)})",
+        )
+    return doc
+
+
+def read_events_file(path: Any) -> list[tuple[str, dict]]:
+    """The ``model`` blocks of a documented events file, each with its entry's date, keyed
+    by where they sit in the file (``events_file.events[3].model``)."""
+    allowed = "a YAML file of documented events (a mapping with a list 'events')"
+    doc = read_data_file("events_file", path, allowed)
     entries = doc.get("events") if isinstance(doc, Mapping) else None
     if not isinstance(entries, list):
         raise ConfigError("events_file", path, allowed, "no list 'events'")
     out = []
     for i, entry in enumerate(entries):
-        if isinstance(entry, Mapping) and entry.get("model"):
+        key = f"events_file.events[{i}]"
+        if not isinstance(entry, Mapping):
+            raise ConfigError(key, entry, "a mapping with id, date and model", f"in {path}")
+        if entry.get("model") is not None:
             spec = entry["model"]
             if not isinstance(spec, Mapping):
-                raise ConfigError(
-                    "events_file", path, allowed, f"entry {i}: 'model' is not a mapping"
-                )
+                raise ConfigError(f"{key}.model", spec, "a mapping with kind", f"in {path}")
             spec = dict(spec)
             spec.setdefault("date", entry.get("date"))
             spec.setdefault("label", entry.get("id", f"event {i}"))
-            out.append(spec)
+            out.append((f"{key}.model", spec))
     return out
 
 
@@ -497,17 +622,15 @@ def _event(key: str, spec: Any, calendar: Calendar | None, named: Sequence[str],
     if kind not in EVENT_KINDS:
         raise ConfigError(f"{key}.kind", kind, one_of(EVENT_KINDS, kind))
     if spec.get("step") is not None:
-        step = spec["step"]
-        if isinstance(step, bool) or not isinstance(step, int):
-            raise ConfigError(f"{key}.step", step, "an integer step")
+        step = _count(f"{key}.step", spec["step"], 0, MAX_STEP_INDEX, "an integer step")
     elif spec.get("date") is not None:
         if calendar is None:
             raise ConfigError(f"{key}.date", spec["date"], "a step (no calendar is set)")
         step = calendar.step_of(parse_date(f"{key}.date", spec["date"]))
     else:
         raise ConfigError(f"{key}.step", None, "an integer step or a date")
-    if step < 0:
-        raise ConfigError(f"{key}.step", step, "a step >= 0")
+    if not 0 <= step <= MAX_STEP_INDEX:
+        raise ConfigError(f"{key}.date", spec["date"], "a date on or after the calendar's start")
     official, region = spec.get("official"), spec.get("region")
     if kind in {"defection", "arrest"} and official not in named:
         text = (
@@ -519,9 +642,7 @@ def _event(key: str, spec: Any, calendar: Calendar | None, named: Sequence[str],
     if kind == "rebellion_shock" and region not in regions:
         raise ConfigError(f"{key}.region", region, one_of(regions, region, "one of the regions:"))
     size = _number(f"{key}.size", spec.get("size", 0.0))
-    mult = spec.get("broadcast_multiplier", 1.0)
-    if isinstance(mult, bool) or not isinstance(mult, int | float) or not (0 < mult < INF):
-        raise ConfigError(f"{key}.broadcast_multiplier", mult, "a number > 0")
+    mult = _number(f"{key}.broadcast_multiplier", spec.get("broadcast_multiplier", 1.0), MARGIN)
     label = str(spec.get("label") or f"{kind} {official or region or ''}".strip())
     return Event(step, kind, official, region, size, float(mult), label)
 
@@ -532,14 +653,18 @@ def _points(key: str, spec: Any, calendar: Calendar | None) -> tuple[tuple, tupl
     if isinstance(spec, Mapping) and set(spec) - {"points"}:
         extra = sorted(set(spec) - {"points"})[0]
         raise ConfigError(f"{key}.{extra}", spec[extra], "points")
-    if not points or not all(isinstance(p, Sequence) and len(p) == 2 for p in points):
+    if (
+        not isinstance(points, list)
+        or not points
+        or not all(isinstance(p, list) and len(p) == 2 for p in points)
+    ):
         raise ConfigError(
             f"{key}.points", points, "a non-empty list of [step or date, level] pairs"
         )
     s, lv = [], []
     for j, (when, level) in enumerate(points):
         if isinstance(when, int) and not isinstance(when, bool):
-            s.append(when)
+            s.append(_count(f"{key}.points[{j}]", when, -MAX_STEP_INDEX, MAX_STEP_INDEX, "a step"))
         elif calendar is not None:
             s.append(calendar.step_of(parse_date(f"{key}.points[{j}]", when)))
         else:
@@ -587,14 +712,44 @@ class Model(_Model):  # type: ignore[valid-type, misc]
         return model_params(self.model_dump())
 
 
-SEED = Parameter("seed", 0, "", "every random draw of the run derives from it", integer=True)
-STEPS = Parameter("steps", 100, "", "number of model steps after step 0", integer=True)
-REPLICATES = Parameter(
-    "replicates", 1, "", "runs per parameter point in a sweep", integer=True, low=1
+SEED = Parameter(
+    "seed", 0, "", "every random draw of the run derives from it", integer=True, high=MAX_SEED
 )
-Seed = _checked(SEED)
-Steps = _checked(STEPS)
-Replicates = _checked(REPLICATES)
+STEPS = Parameter(
+    "steps", 100, "", "number of model steps after step 0", integer=True, high=MAX_STEPS
+)
+REPLICATES = Parameter(
+    "replicates",
+    1,
+    "",
+    "runs per parameter point in a sweep",
+    integer=True,
+    low=1,
+    high=MAX_REPLICATES,
+)
+
+
+def _counted(spec: Parameter) -> Any:
+    """A field that takes a true integer within the declaration's range."""
+
+    def check(value: Any) -> int:
+        return _count("", value, int(spec.low), int(spec.high))
+
+    return Annotated[Any, BeforeValidator(check)]
+
+
+Seed = _counted(SEED)
+Steps = _counted(STEPS)
+Replicates = _counted(REPLICATES)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError("", value, "a string")
+    return value
+
+
+Text = Annotated[Any, BeforeValidator(_text)]
 
 
 class Run(_Section):
@@ -606,12 +761,12 @@ class Run(_Section):
     step).
     """
 
-    scenario_title: str = "Defection cascade"
-    description: str = ""
+    scenario_title: Text = "Defection cascade"
+    description: Text = ""
     seed: Seed = 0
     structure_seed: Seed | None = None
     replicates: Replicates = 1
-    sweep_name: str = "sweep"
+    sweep_name: Text = "sweep"
     steps: Steps = 100
     calendar: Calendar | None = None
     model: Model = Model()
@@ -677,13 +832,22 @@ class Run(_Section):
                         "a value for this named official",
                         f"its role assigns {trait.name} by position",
                     )
+        n = self.n_officials()
+        if not 1 <= n <= MAX_OFFICIALS:
+            counts = {name: role.count for name, role in pop.roles.items()}
+            raise ConfigError(
+                "population.roles",
+                counts,
+                f"between 1 and {MAX_OFFICIALS:_} officials in all (role counts + named)",
+                f"{n:_} officials",
+            )
         if not isinstance(self.events, list):
             raise ConfigError("events", self.events, "a list of events")
         specs = read_events_file(self.events_file) if self.events_file is not None else []
-        specs += list(self.events)
+        specs += [(f"events[{i}]", s) for i, s in enumerate(self.events)]
         named = list(pop.named)
         self._events = sorted(
-            (_event(f"events[{i}]", s, self.calendar, named, regions) for i, s in enumerate(specs)),
+            (_event(key, s, self.calendar, named, regions) for key, s in specs),
             key=lambda e: e.step,
         )
         return self
@@ -716,9 +880,7 @@ class Run(_Section):
 
     def with_seed(self, seed: Any) -> Run:
         """The same run with another seed (checked)."""
-        if not SEED.accepts(seed):
-            raise ConfigError("seed", seed, SEED.allowed())
-        return self.model_copy(update={"seed": int(seed)})
+        return self.model_copy(update={"seed": _count("seed", seed, 0, MAX_SEED)})
 
     def n_officials(self) -> int:
         return sum(r.count for r in self.population.roles.values()) + len(self.population.named)
@@ -732,6 +894,7 @@ def validate(raw: Mapping[str, Any]) -> Run:
     if not isinstance(raw, Mapping):
         raise ConfigError("config", raw, "a mapping of the config's keys")
     data = {k: v for k, v in raw.items() if k != "hydra"}
+    refuse_code(data)
     try:
         return Run.model_validate(data)
     except ValidationError as e:

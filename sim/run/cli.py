@@ -9,20 +9,38 @@ its own process.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import math
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.config.compose import CONFIG_DIR, CONFIG_NAME, config_groups, register_declared_defaults
+from sim.config.compose import CONFIG_DIR, CONFIG_NAME, register_declared_defaults
 from sim.errors import ConfigError, one_of
 
 EXIT_BAD_INPUT = 2
+#: the most runs one command may ask for (a sweep's points); each is composed and checked
+MAX_POINTS = 100_000
 
-# flags that print something and run nothing, and flags that take a value
-_INFO_FLAGS = {"--hydra-help", "--info", "-i", "--shell-completion", "-sc"}
+# Hydra's flags (hydra/_internal/utils.py, get_args_parser): those without a value, those
+# with one, and --info with an optional one
+_BOOL_FLAGS = {
+    "--help",
+    "-h",
+    "--hydra-help",
+    "--version",
+    "--resolve",
+    "--run",
+    "-r",
+    "--multirun",
+    "-m",
+    "--shell-completion",
+    "-sc",
+}
 _VALUE_FLAGS = {
     "--cfg",
     "-c",
@@ -36,10 +54,46 @@ _VALUE_FLAGS = {
     "-cd",
     "--experimental-rerun",
 }
+_INFO_FLAGS = {"--info", "-i"}
+_INFO_CHOICES = ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath")
+_CFG_CHOICES = ("job", "hydra", "all")
+_LONG = {
+    "-h": "--help",
+    "-r": "--run",
+    "-m": "--multirun",
+    "-sc": "--shell-completion",
+    "-c": "--cfg",
+    "-p": "--package",
+    "-cp": "--config-path",
+    "-cn": "--config-name",
+    "-cd": "--config-dir",
+    "-i": "--info",
+}
+_USER_GROUPS = ("scenario", "sweep")
 
 log = logging.getLogger("sim")
 #: runs checked by :func:`precheck`, by their composed config: the task reuses them
 _checked: dict[str, Any] = {}
+
+
+@dataclass
+class Flags:
+    """Hydra's flags of a command line, checked, with folders made absolute."""
+
+    argv: list[str] = field(default_factory=list)  # as Hydra is given them
+    names: set[str] = field(default_factory=set)  # long names given
+    config_path: Path = CONFIG_DIR  # the primary config folder
+    config_dirs: list[Path] = field(default_factory=list)  # extra folders (--config-dir)
+    config_name: str = CONFIG_NAME
+
+    @property
+    def multirun(self) -> bool:
+        return "--multirun" in self.names
+
+    @property
+    def folders(self) -> list[Path]:
+        """Every config folder, the primary first (where scenarios are looked for)."""
+        return [self.config_path, *self.config_dirs]
 
 
 def _fingerprint(container: dict) -> str:
@@ -57,35 +111,156 @@ def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:
             flags.append(arg)
             if arg in _VALUE_FLAGS:
                 flags.append(next(it, ""))
+            elif arg in _INFO_FLAGS:
+                peek = next(it, None)
+                if peek in _INFO_CHOICES:
+                    flags.append(peek)
+                elif peek is not None:
+                    overrides.append(peek)
         else:
             overrides.append(arg)
     return flags, overrides
 
 
-def precheck(argv: Sequence[str]) -> None:
-    """Parse, compose and check the run(s) ``argv`` asks for; raise ConfigError if bad."""
+def parse_argv(argv: Sequence[str]) -> tuple[Flags, list[str]]:
+    """Hydra's flags (checked: known, with a value where one is needed, folders that exist)
+    and the overrides; raise ConfigError for a bad flag."""
+    raw_flags, overrides = split_argv(argv)
+    flags = Flags()
+    known = sorted({_LONG.get(f, f) for f in (*_BOOL_FLAGS, *_VALUE_FLAGS, *_INFO_FLAGS)})
+    i = 0
+    while i < len(raw_flags):
+        token = raw_flags[i]
+        i += 1
+        name, eq, inline = token.partition("=")
+        name = _LONG.get(name, name)
+        if name not in known:
+            raise ConfigError("flag", token, one_of(known, name, "one of"), "unknown flag")
+        flags.names.add(name)
+        if name == "--info":
+            value = inline if eq else None
+            if not eq and i < len(raw_flags) and raw_flags[i] in _INFO_CHOICES:
+                value, i = raw_flags[i], i + 1
+            if value is not None and value not in _INFO_CHOICES:
+                raise ConfigError(name, value, one_of(_INFO_CHOICES, value))
+            flags.argv.append(name if value is None else f"{name}={value}")
+            continue
+        if name in _BOOL_FLAGS:
+            if eq:
+                raise ConfigError(name, inline, "no value (a switch)")
+            flags.argv.append(name)
+            continue
+        if eq:
+            value = inline
+        else:
+            value, i = (raw_flags[i], i + 1) if i < len(raw_flags) else ("", i)
+        if not value:
+            raise ConfigError(name, "", "a value after the flag", "missing")
+        if name == "--cfg" and value not in _CFG_CHOICES:
+            raise ConfigError(name, value, one_of(_CFG_CHOICES, value))
+        if name in {"--config-path", "--config-dir"}:
+            folder = Path(value).expanduser()
+            folder = folder if folder.is_absolute() else Path.cwd() / folder
+            if not folder.is_dir():
+                raise ConfigError(name, value, "an existing folder of configs", "not found")
+            value = str(folder.resolve())
+            if name == "--config-path":
+                flags.config_path = Path(value)
+            else:
+                flags.config_dirs.append(Path(value))
+        if name == "--config-name":
+            flags.config_name = value
+        if name == "--experimental-rerun" and not Path(value).is_file():
+            raise ConfigError(name, value, "a config.pickle of an earlier run", "not found")
+        flags.argv += [name, value]
+    if not (flags.config_path / f"{flags.config_name}.yaml").is_file():
+        names = sorted(p.stem for p in flags.config_path.glob("*.yaml"))
+        raise ConfigError(
+            "--config-name",
+            flags.config_name,
+            one_of(names, flags.config_name, f"a config of {flags.config_path}:"),
+        )
+    if "--shell-completion" in flags.names and not any(
+        o.split("=", 1)[0] in {"install", "uninstall", "query"} for o in overrides
+    ):
+        raise ConfigError(
+            "--shell-completion", "", "one of install=bash, uninstall=bash or query=..."
+        )
+    return flags, overrides
+
+
+def _code_keys(node: Any, path: str = "") -> set[tuple[str, str]]:
+    """(path, value) of every Hydra instantiation key under ``node``."""
+    from sim.config.schema import INSTANTIATION_KEYS
+
+    out: set[tuple[str, str]] = set()
+    if hasattr(node, "items"):
+        for k, v in node.items():
+            here = f"{path}.{k}" if path else str(k)
+            if k in INSTANTIATION_KEYS:
+                out.add((here, str(v)))
+            else:
+                out |= _code_keys(v, here)
+    elif isinstance(node, list | tuple):
+        for i, v in enumerate(node):
+            out |= _code_keys(v, f"{path}[{i}]")
+    return out
+
+
+def _project_hydra_code(hydra_groups: Sequence[str]) -> set[tuple[str, str]]:
+    """The instantiation keys of the project's own Hydra settings (configs/config.yaml with
+    the Hydra groups chosen on the command line, e.g. ``hydra/launcher=joblib``)."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="sim"):
+        cfg = compose(CONFIG_NAME, overrides=list(hydra_groups), return_hydra_config=True)
+    return _code_keys(OmegaConf.to_container(cfg.hydra, resolve=False), "hydra")
+
+
+def precheck(argv: Sequence[str]) -> list[Any]:
+    """Parse, compose and check the run(s) ``argv`` asks for; raise ConfigError if bad.
+
+    Honours ``--config-path``, ``--config-dir`` and ``--config-name`` as Hydra does;
+    accepts only scenario and sweep names found in the config folders; refuses Hydra
+    instantiation keys (``_target_``) outside the project's own Hydra settings; and
+    refuses a run, or a sweep point, that would not fit in memory
+    (:mod:`sim.config.budget`). Returns the checked runs.
+    """
     from hydra import compose, initialize_config_dir
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from omegaconf import OmegaConf
 
+    from sim.config import budget
+    from sim.config.compose import check_choice
     from sim.config.schema import validate
 
-    flags, raw = split_argv(argv)
-    multirun = "-m" in flags or "--multirun" in flags
+    flags, raw = parse_argv(argv)
+    multirun = flags.multirun
     parser = OverridesParser.create()
     parsed = []
     for text in raw:
         try:
             parsed.append(parser.parse_overrides([text])[0])
         except Exception as e:  # Hydra raises its own parse exception type
-            reason = str(e).splitlines()[0]
+            reason = str(e).splitlines()[0] if str(e) else type(e).__name__
             raise ConfigError(
                 "override",
                 text,
                 "key=value, e.g. model.peer_weight=0.5 or scenario=granovetter_riot",
                 f"cannot be parsed ({reason})",
             ) from None
+    hydra_overrides = [
+        o.input_line for o in parsed if o.get_key_element().lstrip("+~").startswith("hydra")
+    ]
     parsed = [o for o in parsed if not o.get_key_element().lstrip("+~").startswith("hydra")]
+    for o in parsed:  # scenario=<name>: a name of the config folders, never a path
+        group = o.get_key_element().lstrip("+~")
+        if group in _USER_GROUPS and not o.is_delete():
+            values = list(o.sweep_string_iterator()) if o.is_sweep_override() else [o.value()]
+            for value in values:
+                if value is not None:
+                    check_choice(group, value, flags.folders)
     fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
     sweeps = [o for o in parsed if o.is_sweep_override()]
     if sweeps and not multirun:
@@ -95,56 +270,143 @@ def precheck(argv: Sequence[str]) -> None:
             o.input_line.split("=", 1)[1],
             "a single value (add --multirun to sweep over several)",
         )
+    search = [f"hydra.searchpath=[{','.join(f'file://{d}' for d in flags.config_dirs)}]"]
+    search = search if flags.config_dirs else []
     register_declared_defaults()
-    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="sim"):
-        if multirun:  # a named sweep's own parameters are sweeps too
+    hydra_groups = [h for h in hydra_overrides if h.lstrip("+~").startswith("hydra/")]
+    try:
+        allowed_code = _project_hydra_code(hydra_groups)
+    except Exception as e:
+        reason = _reason(e)
+        key, _, value = (hydra_groups or ["config="])[0].partition("=")
+        raise ConfigError(key, value, "an option of Hydra's config group", reason) from None
+    checked = []
+    with initialize_config_dir(str(flags.config_path), version_base="1.3", job_name="sim"):
+
+        def composed(overrides: list[str], hydra: bool = False):
             try:
-                full = compose(CONFIG_NAME, overrides=fixed, return_hydra_config=True)
-                params = dict(full.hydra.sweeper.get("params") or {})
+                return compose(
+                    flags.config_name,
+                    overrides=[*search, *overrides],
+                    return_hydra_config=hydra,
+                )
             except Exception as e:
-                raise _explain(e, fixed) from None
+                raise _explain(e, overrides, flags, compose) from None
+
+        full = composed([*fixed, *hydra_overrides], hydra=True)
+        for key, value in sorted(_code_keys(OmegaConf.to_container(full.hydra), "hydra")):
+            if (key, value) not in allowed_code:
+                raise ConfigError(
+                    key,
+                    value,
+                    "only the project's own Hydra settings (configs/config.yaml) name code",
+                    "a config may not name code to run",
+                )
+        if multirun:  # a named sweep's own parameters are sweeps too
+            params = dict(full.hydra.sweeper.get("params") or {})
             swept = {o.get_key_element() for o in sweeps}
             for key, value in params.items():
                 if key not in swept:
-                    sweeps.append(parser.parse_overrides([f"{key}={value}"])[0])
+                    try:
+                        sweeps.append(parser.parse_overrides([f"{key}={value}"])[0])
+                    except Exception:
+                        raise ConfigError(
+                            f"hydra.sweeper.params.{key}", value, "a list of values a,b,c"
+                        ) from None
+        points = 1
+        for o in sweeps:
+            points *= _sweep_size(o)
+            if points > MAX_POINTS:
+                raise ConfigError(
+                    o.get_key_element(),
+                    o.input_line.split("=", 1)[1],
+                    f"a sweep of at most {MAX_POINTS:_} points",
+                )
         runs = [fixed] + [
             [*fixed, f"{o.get_key_element()}={value}"]
             for o in sweeps
             for value in o.sweep_string_iterator()
         ]
+        estimates = []
         for overrides in runs:
-            try:
-                cfg = compose(CONFIG_NAME, overrides=overrides)
-                container = OmegaConf.to_container(cfg, resolve=True)
-            except Exception as e:
-                raise _explain(e, overrides) from None
-            checked = validate(container)
+            container = OmegaConf.to_container(composed(overrides), resolve=True)
+            run = validate(container)
+            estimates.append(budget.check(run, sweep=multirun))
+            checked.append(run)
             if not multirun:
-                _checked[_fingerprint(container)] = checked
+                _checked[_fingerprint(container)] = run
+    if multirun and estimates:
+        worst = max(estimates, key=lambda e: e.bytes)
+        seconds = sum(e.seconds for e in estimates) * (points / max(len(estimates), 1))
+        print(
+            f"[sweep] estimate: {points:_} point(s), the largest {worst.text()}; "
+            f"about {budget._duration(seconds)} in all on one core",
+            file=sys.stderr,
+        )
+    elif estimates and estimates[0].seconds > 60:
+        print(f"note: this run: {estimates[0].text()}", file=sys.stderr)
+    return checked
 
 
-def _explain(error: Exception, overrides: list[str]) -> ConfigError:
-    """Turn a Hydra composition error into a ConfigError naming the override at fault."""
-    from hydra import compose
-
-    groups = config_groups()
+def _sweep_size(o: Any) -> int:
+    """The number of values of a sweep override, without listing a huge range."""
+    value = o.value()
+    if hasattr(value, "start") and hasattr(value, "stop"):  # range(start, stop, step)
+        step = getattr(value, "step", 1) or 1
+        return max(0, math.ceil((value.stop - value.start) / step))
     try:
-        base = compose(CONFIG_NAME)
-    except Exception as e:  # the defaults themselves are broken: say so
+        return len(list(itertools.islice(o.sweep_string_iterator(), MAX_POINTS + 1)))
+    except Exception:
+        raise ConfigError(o.get_key_element(), o.input_line, "a list of values a,b,c") from None
+
+
+def _reason(error: BaseException) -> str:
+    """The first line of an error and of its cause: one line."""
+    text = (str(error).splitlines() or [type(error).__name__])[0]
+    cause = error.__cause__
+    if cause is not None and str(cause):
+        text += f" ({str(cause).splitlines()[0]})"
+    return text
+
+
+def _explain(error: Exception, overrides: list[str], flags: Flags, compose) -> ConfigError:
+    """Turn a Hydra composition error into a ConfigError naming the override at fault."""
+    from sim.config.compose import group_options
+
+    reason = _reason(error)
+    search = [f"hydra.searchpath=[{','.join(f'file://{d}' for d in flags.config_dirs)}]"]
+    search = search if flags.config_dirs else []
+    groups = {g: group_options(g, flags.folders) for g in _USER_GROUPS}
+    chosen = [
+        o for o in overrides if o.split("=", 1)[0].lstrip("+~") in groups or o.startswith("hydra/")
+    ]
+
+    def attempt(extra: list[str]):
+        return compose(flags.config_name, overrides=[*search, *extra])
+
+    try:
+        base = attempt(chosen)  # the scenario the user chose: its keys name the error
+    except Exception as e:
+        for text in chosen:
+            try:
+                attempt([text])
+            except Exception as e2:
+                key, _, value = text.partition("=")
+                why = _reason(e2)
+                return ConfigError(key.lstrip("+~"), value, "a composable config", why)
         return ConfigError(
-            "config", str(CONFIG_DIR / "config.yaml"), "a composable config", str(e).splitlines()[0]
+            "config",
+            str(flags.config_path / f"{flags.config_name}.yaml"),
+            "a composable config",
+            _reason(e),
         )
     for text in overrides:
+        if text in chosen:
+            continue
         key, _, value = text.partition("=")
         name = key.lstrip("+~")
-        if name in groups:
-            if value not in groups[name]:
-                return ConfigError(
-                    name, value, one_of(groups[name], value, f"one of the {name} configs:")
-                )
-            continue
         try:
-            compose(CONFIG_NAME, overrides=[text])
+            attempt([*chosen, text])
         except Exception:
             # the first part of the key that does not exist, with the keys that do
             node, path, missing = base, [], None
@@ -154,18 +416,17 @@ def _explain(error: Exception, overrides: list[str]) -> ConfigError:
                     break
                 node, path = node[part], [*path, part]
             if missing is None:
-                return ConfigError(
-                    name, value, "a value of the key's type", str(error).splitlines()[0]
-                )
+                return ConfigError(name, value, "a value of the key's type", reason)
             parent = ".".join(path)
             where = f"under '{parent}'" if parent else "at the top level"
             keys = [str(k) for k in node] if hasattr(node, "keys") else []
             if not keys:
                 return ConfigError(name, value, "an existing key", f"'{parent}' has no keys")
-            return ConfigError(name, value, one_of(keys, missing, f"a key {where}:"), "unknown key")
-    return ConfigError(
-        "config", " ".join(overrides), "a composable config", str(error).splitlines()[0]
-    )
+            hint = f" (or +{name}=... to add a key)" if key[:1] != "+" and parent else ""
+            return ConfigError(
+                name, value, one_of(keys, missing, f"a key {where}:") + hint, "unknown key"
+            )
+    return ConfigError("config", " ".join(overrides), "a composable config", reason)
 
 
 def task(cfg: Any) -> None:
@@ -214,19 +475,24 @@ def task(cfg: Any) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``python -m sim``."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    flags, _ = split_argv(argv)
-    if "--help" in flags or "-h" in flags:
+    try:
+        flags, overrides = parse_argv(argv)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT) from None
+    if "--help" in flags.names:
         from sim import __version__
         from sim.config.help import help_text
 
         print(help_text(__version__))
         return
-    if "--version" in flags:
+    if "--version" in flags.names:
         from sim import __version__
 
         print(f"defection-sim {__version__}")
         return
-    if not _INFO_FLAGS.intersection(flags):
+    info = {"--hydra-help", "--info", "--shell-completion"} & flags.names
+    if not info:
         quiet = logging.getLogger("sim")
         level = quiet.level
         quiet.setLevel(logging.ERROR)  # warnings are logged once, by the run itself
@@ -241,5 +507,6 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     register_declared_defaults()
     app = hydra.main(config_path=str(CONFIG_DIR), config_name=CONFIG_NAME, version_base="1.3")(task)
-    sys.argv = [sys.argv[0], *argv]
+    # flags first (Hydra's parser takes no flag after the overrides), folders absolute
+    sys.argv = [sys.argv[0], *flags.argv, *overrides]
     app()
