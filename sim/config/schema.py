@@ -156,7 +156,8 @@ def _checked(spec: Parameter) -> Any:
     text, spec = allowed_text(spec), bounded(spec)
 
     def check(value: Any) -> Any:
-        if not spec.accepts(value):
+        # an integer parameter takes a true integer (not 2.0): a count is never a float
+        if not spec.accepts(value) or (spec.integer and not isinstance(value, int)):
             raise ConfigError("", value, text)
         if spec.choices:
             return value

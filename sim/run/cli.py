@@ -9,6 +9,7 @@ its own process.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
@@ -207,7 +208,8 @@ def _code_keys(node: Any, path: str = "") -> set[tuple[str, str]]:
     return out
 
 
-def _project_hydra_code(hydra_groups: Sequence[str]) -> set[tuple[str, str]]:
+@functools.lru_cache(maxsize=8)
+def _project_hydra_code(hydra_groups: tuple[str, ...]) -> set[tuple[str, str]]:
     """The instantiation keys of the project's own Hydra settings (configs/config.yaml with
     the Hydra groups chosen on the command line, e.g. ``hydra/launcher=joblib``)."""
     from hydra import compose, initialize_config_dir
@@ -275,7 +277,7 @@ def precheck(argv: Sequence[str]) -> list[Any]:
     register_declared_defaults()
     hydra_groups = [h for h in hydra_overrides if h.lstrip("+~").startswith("hydra/")]
     try:
-        allowed_code = _project_hydra_code(hydra_groups)
+        allowed_code = _project_hydra_code(tuple(hydra_groups))
     except Exception as e:
         reason = _reason(e)
         key, _, value = (hydra_groups or ["config="])[0].partition("=")
@@ -363,8 +365,14 @@ def _sweep_size(o: Any) -> int:
 def _reason(error: BaseException) -> str:
     """The first line of an error and of its cause: one line."""
     text = (str(error).splitlines() or [type(error).__name__])[0]
-    cause = error.__cause__
-    if cause is not None and str(cause):
+    cause = error if getattr(error, "problem", None) else error.__cause__
+    while cause is not None and cause.__cause__ is not None and not hasattr(cause, "problem"):
+        cause = cause.__cause__
+    if getattr(cause, "problem", None):  # a YAML error: what is wrong and where
+        mark = getattr(cause, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        text += f" ({cause.problem}{where})"
+    elif cause is not None and str(cause):
         text += f" ({str(cause).splitlines()[0]})"
     return text
 
@@ -407,7 +415,9 @@ def _explain(error: Exception, overrides: list[str], flags: Flags, compose) -> C
         name = key.lstrip("+~")
         try:
             attempt([*chosen, text])
-        except Exception:
+        except Exception as e:
+            if name.startswith("hydra"):
+                return ConfigError(name, value, "a valid Hydra setting", _reason(e))
             # the first part of the key that does not exist, with the keys that do
             node, path, missing = base, [], None
             for part in name.split("."):
