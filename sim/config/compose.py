@@ -88,7 +88,7 @@ def compose_config(*overrides: str, config_dir: Path = CONFIG_DIR) -> dict[str, 
 
     for text in overrides:  # a scenario or sweep is named, never given as a path
         key, _, value = text.partition("=")
-        if key.lstrip("+~") in {"scenario", "sweep"} and value not in {"null", ""}:
+        if key.lstrip("+~") in {"scenario", "sweep"} and value != "null":
             check_choice(key.lstrip("+~"), value, (Path(config_dir),))
     register_declared_defaults()
     with initialize_config_dir(str(config_dir), version_base="1.3", job_name="sim"):

@@ -650,7 +650,9 @@ def _event(key: str, spec: Any, calendar: Calendar | None, named: Sequence[str],
 
 def _points(key: str, spec: Any, calendar: Calendar | None) -> tuple[tuple, tuple]:
     """A schedule ``{points: [[step or date, level in [0, 1]], ...]}``: (steps, levels)."""
-    points = spec.get("points") if isinstance(spec, Mapping) else None
+    if not isinstance(spec, Mapping):
+        raise ConfigError(key, spec, "a mapping {points: [[step or date, level], ...]}")
+    points = spec.get("points")
     if isinstance(spec, Mapping) and set(spec) - {"points"}:
         extra = sorted(set(spec) - {"points"})[0]
         raise ConfigError(f"{key}.{extra}", spec[extra], "points")
