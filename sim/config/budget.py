@@ -75,7 +75,7 @@ def _tie_ends(run: Run) -> float:
     if net.kind == "complete":
         return 0.0
     n = run.n_officials()
-    degree = min(net.tribe_degree + net.institution_degree + net.random_degree, 3.0 * n)
+    degree = min(net.tribe_degree + net.institution_degree + net.random_degree, n - 1.0)
     return n * degree
 
 
@@ -121,11 +121,12 @@ def check(run: Run, sweep: bool = False, available: float | None = None) -> Esti
     else:
         biggest = max(run.population.roles.items(), key=lambda kv: kv[1].count)
         key, value = f"population.roles.{biggest[0]}.count", biggest[1].count
+    what = "sweep point" if sweep else "run"
     raise ConfigError(
         key,
         value,
-        f"a smaller value: the {'sweep point' if sweep else 'run'} needs about "
-        f"{_size(est.bytes)} ({est.text()}), this machine has {_size(limit)} to spare",
+        f"a smaller value: the {what} ({n:_} officials x {steps:_} steps x {r:_} "
+        f"replicate(s)) needs about {_size(est.bytes)}, this machine has {_size(limit)} to spare",
         "too large for memory",
     )
 
