@@ -420,3 +420,19 @@ def test_bad_input_on_the_command_line_is_one_line_and_writes_nothing(tmp_path):
     for args in (["steps=1000000000"], ["network=5"], ["model.initial_survival=1e-300"]):
         out = cli(K, *args, cwd=tmp_path)
         assert_one_line_and_nothing_written(out, tmp_path, before)
+
+
+def test_a_primary_config_folder_is_used_by_the_check_and_the_run(tmp_path):
+    import shutil
+
+    shutil.copytree(ROOT / "configs", tmp_path / "mine")
+    (tmp_path / "mine" / "scenario" / "small.yaml").write_text(
+        SCENARIO.replace("steps: 20", "steps: 4")
+    )
+    out = cli("--config-path", "mine", "scenario=small", "output.figure=false", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "small seed=0" in out.stdout
+    before = sorted(tmp_path.rglob("*"))
+    bad = cli("--config-path", "mine", "scenario=small", "steps=2.0", cwd=tmp_path)
+    assert_one_line_and_nothing_written(bad, tmp_path, before)
+    assert "steps=2.0" in bad.stderr
