@@ -71,12 +71,13 @@ def available_memory() -> float:
 
 
 def _tie_ends(run: Run) -> float:
-    net = run.network
-    if net.kind == "complete":
+    net = run.network.model_dump()
+    if net.get("kind") == "complete":
         return 0.0
     n = run.n_officials()
-    degree = min(net.tribe_degree + net.institution_degree + net.random_degree, n - 1.0)
-    return n * degree
+    # every expected degree the network section declares (whatever its kind)
+    total = sum(v for k, v in net.items() if k.endswith("degree") and isinstance(v, int | float))
+    return n * min(float(total), n - 1.0)
 
 
 def _curves(run: Run) -> int:
@@ -111,9 +112,9 @@ def check(run: Run, sweep: bool = False, available: float | None = None) -> Esti
     ties = _tie_ends(run)
     # the key whose value makes the estimate largest
     if ties * BYTES_PER_TIE_END > est.bytes / 2:
-        key, value = "network.random_degree", run.network.random_degree
-        if run.network.tribe_degree + run.network.institution_degree > run.network.random_degree:
-            key, value = "network.tribe_degree", run.network.tribe_degree
+        degrees = {k: v for k, v in run.network.model_dump().items() if k.endswith("degree")}
+        name = max(degrees, key=degrees.get)
+        key, value = f"network.{name}", degrees[name]
     elif sweep and r > 1:
         key, value = "replicates", r
     elif (steps + 1) * _curves(run) * 100 > n * MESA_PER_OFFICIAL:
