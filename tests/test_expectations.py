@@ -200,15 +200,15 @@ def test_contempt_makes_waiting_costly_only_for_officials_who_see_the_fall():
     ("key", "value", "allowed"),
     [
         ("expectations", "clairvoyant", "one of myopic, adaptive, extrapolative"),
-        ("adaptation_rate", 0.0, "a number in (0, 1]"),
-        ("adaptation_rate", 1.5, "a number in (0, 1]"),
+        ("adaptation_rate", 0.0, "a number in [1e-09, 1]"),
+        ("adaptation_rate", 1.5, "a number in [1e-09, 1]"),
         ("trend_memory", 0, "an integer in [1, 52]"),
         ("trend_memory", 2.5, "an integer in [1, 52]"),
         ("forecast_horizon", -1, "an integer in [0, 52]"),
         ("forecast_horizon", 53, "an integer in [0, 52]"),
         ("timing", "whenever", "one of threshold, stopping"),
         ("privilege_rate", 2.0, "a probability in [0, 1]"),
-        ("loyalty_bonus", -1.0, "a number >= 0"),
+        ("loyalty_bonus", -1.0, "a number in [0, 1e+06]"),
     ],
 )
 def test_bad_expectations_get_one_line(key, value, allowed):
