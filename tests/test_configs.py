@@ -22,6 +22,8 @@ OFFICIALS_COLUMNS = ["official_id", "role", "tribe", "region", "defection_step",
 def test_there_are_the_scenarios_the_project_promises():
     assert {
         "syria_2012",
+        "syria_2024",
+        "syria_stylized",
         "granovetter_riot",
         "granovetter_riot_variant",
         "coup_proofed",
