@@ -733,7 +733,9 @@ class Run(_Section):
                     f"an even integer 2m, 1 <= m < N (N = {n}): each new official brings m ties",
                 )
         if net.kind == "erdos_renyi" and net.mean_degree > max(n - 1, 0):
-            raise ConfigError("network.mean_degree", net.mean_degree, f"a number <= N - 1 = {n - 1}")
+            raise ConfigError(
+                "network.mean_degree", net.mean_degree, f"a number <= N - 1 = {n - 1}"
+            )
         if net.kind == "edge_list":
             from sim.config.edgefile import read_edge_file
 
@@ -757,7 +759,11 @@ class Run(_Section):
     def _check_initial_defectors(self) -> None:
         """A listed official must exist; a shared network with a deterministic rule
         gives every replicate the same initial defectors (a warning)."""
-        rule, share, n = self.model.initial_defectors, self.model.initial_defected_share, self.n_officials()
+        rule, share, n = (
+            self.model.initial_defectors,
+            self.model.initial_defected_share,
+            self.n_officials(),
+        )
         if isinstance(rule, list | tuple):
             if share > 0:
                 raise ConfigError(
@@ -846,7 +852,7 @@ def _check_defaults_used(pop: Population) -> None:
         if spec == dist.Constant(TRAITS_BY_NAME[trait].default):
             continue
         used = False
-        for role_name, role in pop.roles.items():
+        for role in pop.roles.values():
             if trait in role.traits or role.count == 0:
                 continue
             mix = role.tribes or {t: pop.tribes[t].share for t in pop.tribes}
@@ -856,7 +862,9 @@ def _check_defaults_used(pop: Population) -> None:
             sources = (entry.traits, pop.tribes[entry.tribe].traits, pop.roles[entry.role].traits)
             used = used or not any(trait in src for src in sources)
         if not used:
-            setters = [f"population.roles.{r}.{trait}" for r, v in pop.roles.items() if trait in v.traits]
+            setters = [
+                f"population.roles.{r}.{trait}" for r, v in pop.roles.items() if trait in v.traits
+            ]
             raise ConfigError(
                 f"population.defaults.{trait}",
                 getattr(spec, "value", spec),

@@ -106,7 +106,8 @@ class Parameter:
             return isinstance(value, str)
         if self.listing and isinstance(value, list | tuple):
             return all(
-                isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)) for v in value
+                isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool))
+                for v in value
             )
         if self.choices:
             return isinstance(value, str) and value in self.choices
@@ -433,9 +434,7 @@ NETWORK: tuple[Parameter, ...] = (
         choices=("tribe", "role", "region"),
         unit="kind",
     ),
-    Parameter(
-        "within_degree", 0.0, "z_in", "block: expected ties within one's block", unit="ties"
-    ),
+    Parameter("within_degree", 0.0, "z_in", "block: expected ties within one's block", unit="ties"),
     Parameter(
         "between_degree",
         0.0,
@@ -519,5 +518,7 @@ def as_dict(params: ModelParams) -> dict[str, Any]:
     """The inverse of :func:`model_params`: names and values (choices by name)."""
     out: dict[str, Any] = {}
     for p, value in zip(MODEL, params, strict=True):
-        out[p.name] = (p.choices[value] if value < len(p.choices) else "list") if p.choices else value
+        out[p.name] = (
+            (p.choices[value] if value < len(p.choices) else "list") if p.choices else value
+        )
     return out

@@ -91,7 +91,9 @@ class Network:
             graph.add_edges_from(self.edges().tolist())
             return graph
         rows = np.repeat(np.arange(self.n), np.diff(self.indptr))
-        for i, j, lay in zip(rows.tolist(), self.indices.tolist(), self.layer.tolist(), strict=True):
+        for i, j, lay in zip(
+            rows.tolist(), self.indices.tolist(), self.layer.tolist(), strict=True
+        ):
             if i < j:
                 if graph.has_edge(i, j):
                     graph.edges[i, j]["layers"].append(lay)
