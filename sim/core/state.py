@@ -136,7 +136,8 @@ class Dynamics(NamedTuple):
     Public signals (:mod:`sim.core.signals`): ``count`` (defected neighbours),
     ``layer_count[i, l]`` (those in layer l, with ``any_layer``), ``peer_share`` (the
     peer signal s_peer: a share or a count, ``model.peer_threshold``), ``class_share``
-    (tribe share per class), rank-weight sums per tribe and region, ``rebellion`` and ``rebellion_shock`` per region, ``survival`` (p_t),
+    (tribe share per class), rank-weight sums per tribe and region, ``rebellion`` and
+    ``rebellion_shock`` per region, ``survival`` (p_t),
     ``survival_shock`` (S_t), ``defected_weight`` and ``total_weight`` (the rank-weighted
     share D_t is their ratio), ``collapse_step`` (the step the regime fell, -1 while it
     stands; ODD 7.9). Expectations (ODD 7.8): ``step`` (t), ``log_odds``
