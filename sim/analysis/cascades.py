@@ -31,7 +31,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
+from numba import njit
 from scipy import optimize, stats
+
+from sim.core import rule
+from sim.core.signals import observation
+from sim.core.state import BY_RULE, DEFECTED, LOYAL, Observation, move, traits_of
 
 Response = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -252,37 +257,62 @@ class HeterogeneousMeanField:
             survival = logistic(lo)
             if survival < p.collapse_survival:
                 survival = 0.0
-            out.append(_share_tipped(world, p, peer, x, rebellion, survival))
+            out.append(_share_tipped(world, p, float(peer), float(x), rebellion, survival))
         return np.array(out)
 
 
-def _tip(world, dyn, params, step, seen_at) -> int:
-    """One round of F: every free loyal official whose threshold is met on the signals
-    of ``seen_at`` defects at ``step`` (preparation time 0)."""
-    from sim.core import rule
-    from sim.core.signals import observation
-    from sim.core.state import DEFECTED, LOYAL, move, traits_of
-
-    tipped = [
-        i
-        for i in range(world.n)
-        if world.free[i]
-        and dyn.state[i] == LOYAL
-        and rule.decides_to_leave(params, traits_of(world, i), observation(world, dyn, params, i))
-    ]
-    for i in tipped:
-        move(world, dyn, i, DEFECTED, step, -1)
-    return len(tipped)
+@njit(cache=True)
+def _tip(world, dyn, params, step, seen_at):
+    """One round of F: every free loyal official whose threshold is met on the current
+    signals defects at ``step`` (preparation time 0). Returns how many did."""
+    tipped = np.zeros(world.n, np.bool_)
+    for i in range(world.n):
+        if world.free[i] and dyn.state[i] == LOYAL:
+            seen = observation(world, dyn, params, i)
+            tipped[i] = rule.decides_to_leave(params, traits_of(world, i), seen)
+    for i in range(world.n):
+        if tipped[i]:
+            move(world, dyn, i, DEFECTED, step, BY_RULE)
+    return tipped.sum()
 
 
-def _share_tipped(world, params, peer, x, rebellion, survival) -> float:
-    from sim.core import rule
-    from sim.core.state import Observation, traits_of
-
+@njit(cache=True)
+def _share_tipped(world, params, peer, x, rebellion, survival):
     tipped = 0
     for i in range(world.n):
-        seen = Observation(
-            peer, x, rebellion[world.region[i]], survival, survival, survival, x, x
-        )
-        tipped += bool(rule.decides_to_leave(params, traits_of(world, i), seen))
+        seen = Observation(peer, x, rebellion[world.region[i]], survival, survival, survival, x, x)
+        if rule.decides_to_leave(params, traits_of(world, i), seen):
+            tipped += 1
     return tipped / world.n
+
+
+# --- theory for a configured run -------------------------------------------------------------
+def run_theory(run, seed: int = 0) -> dict[str, float]:
+    """Watts's condition and the Gleeson-Cahalane share for a run's own network and
+    thresholds (any network kind): p_k is the degree distribution of the network the
+    run draws for ``seed``, the thresholds' CDF the empirical CDF of the drawn
+    thresholds (share or count, ``model.peer_threshold``), the seed share the run's
+    initial defectors over N (at least 1/N). Meaningful for the pure threshold model
+    (peer term only) on locally tree-like networks; on a lattice or a clustered
+    network the tree approximation does not hold (say so beside it).
+
+    Returns ``mean_degree``, ``watts_G`` (> 1: a single seed can start a global
+    cascade) and ``gleeson_share`` (the predicted final share)."""
+    from sim.world import build_world
+
+    world, _, traits = build_world(run, seed)
+    degree = np.diff(world.indptr) if not world.complete else np.full(world.n, world.n - 1)
+    p_k = np.bincount(degree) / world.n
+    thresholds = np.sort(traits["threshold"])
+
+    def cdf(x):
+        return np.searchsorted(thresholds, np.asarray(x), side="right") / len(thresholds)
+
+    counts = run.model.peer_threshold == "count"
+    response = count_response(cdf) if counts else share_response(cdf)
+    rho0 = max(len(world.initial_defectors), 1) / world.n
+    return {
+        "mean_degree": float(degree.mean()),
+        "watts_G": watts_condition(p_k, response),
+        "gleeson_share": gleeson_cahalane(p_k, response, rho0),
+    }
