@@ -350,3 +350,22 @@ def test_initial_defectors_are_defected_at_step_zero_in_both_paths():
     run = make_run(*SMALL, "model.initial_defectors=[5, 7]", "steps=0")
     model = simulate(run)
     assert [o.official_id for o in model.officials if o.state.value == DEFECTED] == [5, 7]
+
+
+def test_edge_list_layers_kept_apart_parity(tmp_path):
+    """An edge file with a layer column, combined by any_layer: official 2 has one
+    defected tie of one in layer 'kin' and none of three in 'work': tipped at a share
+    threshold 0.5 (any layer), not with the union (1 of 4)."""
+    rows = ["0,2,kin", "2,3,work", "2,4,work", "2,5,work", "0,3,work", "3,4,kin"]
+    path = edge_file(tmp_path, rows, "source,target,layer")
+    base = [
+        *SMALL, "population.roles.official.count=8", "steps=5", "threshold=0.5",
+        "network.kind=edge_list", f"network.file={path}", "model.initial_defectors=[0]",
+    ]  # fmt: skip
+    apart = make_run(*base, "network.combine=any_layer")
+    model = simulate(apart)
+    assert model.dynamics.defection_step[2] == 1
+    batch = run_batch(apart, [0], details=True)
+    assert batch.events(0) == model.event_log and batch.officials(0) == model.officials_table()
+    union = simulate(make_run(*base))
+    assert union.dynamics.defection_step[2] == -1

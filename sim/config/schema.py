@@ -747,11 +747,12 @@ class Run(_Section):
             pop = self.population
             for role in pop.roles:
                 for tribe in pop.tribes:
-                    hi = pop.distribution("threshold", role, tribe).support()[1]
-                    if hi > n - 1:
+                    # (an unbounded distribution, a normal, may reach above N - 1 by chance)
+                    lo, hi = pop.distribution("threshold", role, tribe).support()
+                    if lo > n - 1 or (hi > n - 1 and math.isfinite(hi)):
                         raise ConfigError(
                             f"population.roles.{role}.threshold",
-                            hi,
+                            hi if math.isfinite(hi) else lo,
                             f"a count threshold <= N - 1 = {n - 1} on the complete graph",
                             "no count of defected peers can reach it",
                         )
