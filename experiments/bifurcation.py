@@ -5,7 +5,8 @@ identical officials but for their thresholds. It is not a prediction for a
 heterogeneous scenario such as Syria's (there, use
 :class:`sim.analysis.cascades.HeterogeneousMeanField`, over the drawn officials).
 Drawn: stable and unstable equilibria, both fold points of the hysteresis loop, and
-the simulation's final shares overlaid (N = 10,000, complete graph), started with everyone loyal and with the 90 % lowest-threshold officials gone.
+the simulation's final shares overlaid (N = 10,000, complete graph), started with
+everyone loyal and with the 90 % lowest-threshold officials gone.
 
     .venv/bin/python experiments/bifurcation.py
 """
