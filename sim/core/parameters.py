@@ -378,8 +378,7 @@ NETWORK: tuple[Parameter, ...] = (
         "kind",
         "complete",
         "",
-        "the graph of ties: complete (everyone), ties (tribe, institution and random layers), "
-        "ring_lattice, watts_strogatz, erdos_renyi, barabasi_albert, block, edge_list",
+        "the graph of ties (ODD 7.5); ties: tribe, institution and random layers",
         choices=(
             "complete",
             "ties",
