@@ -27,6 +27,7 @@ from sim.analysis.cascades import (
 )
 from sim.config.compose import compose_config, scenarios
 from sim.config.schema import validate
+from sim.errors import ConfigError
 from sim.engine.batch import run_batch
 from sim.run.sweep import replicate_seeds
 
@@ -35,10 +36,17 @@ GLOBAL = 0.5  # a cascade taking more than half the officials is "global"
 
 def watts(extra: list[str], n: int = 100) -> None:
     low, high = watts_window(0.18)
-    print(f"Watts (2002), Erdős–Rényi, φ = 0.18: analytic window {low:.3f} < z < {high:.3f}")
+    print(f"Watts (2002), φ = 0.18; Erdős–Rényi window {low:.3f} < z < {high:.3f}")
+    print("G and the sizes are for the degree distribution of the network actually drawn")
     print("   z   G (analytic)  P(global) sim   size analytic   size sim (global runs)")
     for z in (0.8, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0):
-        run = validate(compose_config("scenario=watts_window", f"network.mean_degree={z}", *extra))
+        try:
+            run = validate(
+                compose_config("scenario=watts_window", f"network.mean_degree={z}", *extra)
+            )
+        except ConfigError as e:  # e.g. barabasi_albert takes only even mean degrees
+            print(f"{z:4.1f}   skipped: {e}")
+            continue
         final = run_batch(run, replicate_seeds(0, n)).curves["share_defected"][-1]
         theory = run_theory(run)
         big = final[final > GLOBAL]
