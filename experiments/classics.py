@@ -27,8 +27,8 @@ from sim.analysis.cascades import (
 )
 from sim.config.compose import compose_config, scenarios
 from sim.config.schema import validate
-from sim.errors import ConfigError
 from sim.engine.batch import run_batch
+from sim.errors import ConfigError
 from sim.run.sweep import replicate_seeds
 
 GLOBAL = 0.5  # a cascade taking more than half the officials is "global"
