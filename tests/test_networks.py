@@ -369,3 +369,11 @@ def test_edge_list_layers_kept_apart_parity(tmp_path):
     assert batch.events(0) == model.event_log and batch.officials(0) == model.officials_table()
     union = simulate(make_run(*base))
     assert union.dynamics.defection_step[2] == -1
+
+
+def test_ring_layout_puts_lattice_neighbours_next_to_each_other():
+    from sim.analysis.plots import ring_layout
+
+    pos = ring_layout(400)
+    i, j = ring_pairs(400, 4)
+    assert np.linalg.norm(pos[i] - pos[j], axis=1).max() < 2 * np.sin(2 * np.pi * 2 / 400) + 1e-12
