@@ -64,7 +64,7 @@ def test_the_defaults_come_from_the_declarations_alone():
     assert checked.model.late_defector_contempt == model_defaults()["late_defector_contempt"]
 
 
-@pytest.mark.parametrize("kind", ["model", "traits"])
+@pytest.mark.parametrize("kind", ["model", "traits", "network"])
 def test_odd_shows_the_tables_generated_from_the_declarations(kind):
     """ODD.md's parameter tables are `python -m sim.config.help --odd`: regenerate and
     paste them when a declaration changes."""
