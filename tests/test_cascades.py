@@ -82,18 +82,18 @@ def test_heterogeneous_mean_field_along_the_schedule_is_the_engine_on_the_analog
 def test_heterogeneous_mean_field_predicts_the_analogues_final_share(scenario):
     """The fixed point of F at the schedule's last step against the engine's final
     share on the complete-graph, no-preparation analogue, seeds 0-2: within 0.05
-    (measured: exact) unless contempt for late defectors makes the outcome depend on
-    the path (the Syria scenarios: measured gaps up to 0.29, the static fixed point
-    over-predicting, which this test records rather than hides)."""
+    (measured: exact, and 0.004 on the calibrated syria_2012) unless contempt for late
+    defectors makes the outcome depend on the path (syria_stylized and the scenarios
+    built on it: measured gaps up to 0.29, the static fixed point over-predicting, which
+    this test records rather than hides)."""
     run = complete_graph_analogue(compose_config(f"scenario={scenario}"))
     seeds = [0, 1, 2]
     final = run_batch(run, seeds).curves["share_defected"][-1]
     static = np.array([HeterogeneousMeanField(run, s).final_share() for s in seeds])
     gap = np.abs(static - final).max()
-    if run.model.late_defector_contempt > 0:
-        assert gap < 0.35 and np.all(static >= final - 1e-12)
-    else:
-        assert gap <= 0.05
+    if gap > 0.05:  # only where contempt makes the path matter, and then over-predicting
+        assert run.model.late_defector_contempt > 0, gap
+        assert gap < 0.35 and np.all(static >= final - 1e-12), (static, final)
 
 
 def test_tipping_curve_is_granovetters_map_on_the_normal_thresholds():
