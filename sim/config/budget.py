@@ -77,6 +77,7 @@ def _tie_ends(run: Run) -> float:
     n = run.n_officials()
     # every expected degree the network section declares (whatever its kind)
     total = sum(v for k, v in net.items() if k.endswith("degree") and isinstance(v, int | float))
+    total += net.get("k", 0) if isinstance(net.get("k"), int) else 0  # lattices: k neighbours
     return n * min(float(total), n - 1.0)
 
 
