@@ -39,7 +39,7 @@ from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from sim.config.schema import MAX_STEPS, bounded  # noqa: E402
-from sim.core.parameters import MODEL, TRAITS, Parameter  # noqa: E402
+from sim.core.parameters import MODEL, NETWORK, TRAITS  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from sim.run.cli import precheck  # noqa: E402
 from tests.conftest import ROOT  # noqa: E402
@@ -60,8 +60,9 @@ SYRIA_LIKE = {"syria_2012", "amnesty_offer", "coup_proofed", "door_closing"}
 SYRIA_ROLES = ["minister", "general", "security_chief", "ambassador", "governor"]
 BAD_NAMES = ["../sweep/smoke", "../config", "/etc/passwd", "nope", "kuran_ten.yaml"]
 KURAN = (ROOT / "configs" / "scenario" / "kuran_ten.yaml").read_text()
-#: a network degree: a number >= 0 (the boundary bounds it like any unbounded number)
-_degree = Parameter("degree", 0.0, "", "")
+#: scenarios whose roles set only the threshold: a trait in population.defaults applies
+#: to everyone (a default nobody draws from is refused, rightly, so it is not fuzzed)
+PLAIN = {"kuran_ten", "kuran_ten_lowered", "granovetter_riot", "granovetter_riot_variant"}
 
 
 @dataclass
@@ -178,7 +179,10 @@ SECTIONS = {  # a section given as a scalar or of the wrong type
 def overrides(draw, scenario: str) -> list[tuple[str, str, str | None]]:
     """(key, value text, invalid class or None) for some keys of the scenario."""
     keys = {f"model.{p.name}": number(p) for p in MODEL}
-    keys |= {f"population.defaults.{p.name}": trait_value(p) for p in TRAITS}
+    if scenario in PLAIN:
+        keys |= {
+            f"population.defaults.{p.name}": trait_value(p) for p in TRAITS if p.name != "threshold"
+        }
     keys["seed"] = count(0, 2**63 - 1, 2**63 - 1)
     keys["steps"] = count(0, 30, MAX_STEPS)
     keys["replicates"] = count(1, 3, 1_000_000)
@@ -189,8 +193,9 @@ def overrides(draw, scenario: str) -> list[tuple[str, str, str | None]]:
         st.sampled_from(["complete", "ties"]).map(lambda v: (v, None)),
         st.sampled_from(["star", "5", "null"]).map(lambda v: (v, "choice")),
     )
-    for d in ("tribe_degree", "institution_degree", "random_degree"):
-        keys[f"network.{d}"] = number(_degree, small=True)
+    for p in NETWORK:  # the kind stays complete or ties: the other kinds' sizes are inert
+        if not (p.choices or getattr(p, "text", False)):
+            keys[f"network.{p.name}"] = number(p, small=True)
     keys["scenario_title"] = st.text("abcdef ", min_size=1, max_size=8).map(
         lambda v: (f"'{v}'", None)
     )
