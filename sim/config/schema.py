@@ -19,7 +19,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import (
@@ -569,6 +569,7 @@ def _rebellion(raw: Any, calendar: Calendar | None) -> RebellionSchedule:
 
 class Output(_Section):
     figure: bool = True  # write cascade.png
+    tables: Literal["parquet", "csv", "both"] = "parquet"  # a sweep's tables (sim/run/store.py)
 
 
 _Model = create_model(
@@ -612,6 +613,7 @@ class Run(_Section):
     structure_seed: Seed | None = None
     replicates: Replicates = 1
     sweep_name: str = "sweep"
+    sample: dict[str, Any] | None = None  # a sampled sweep (sim/run/samplers.py)
     steps: Steps = 100
     calendar: Calendar | None = None
     model: Model = Model()

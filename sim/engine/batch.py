@@ -169,3 +169,22 @@ def run_batch(
     )
     result._rows = rows
     return result
+
+
+def warm_up(run: Run) -> None:
+    """Compile the engine in this process (or load it from numba's on-disk cache),
+    saying so in one line when it has never been compiled on this machine (about 20 s
+    the first time; the kernels are cached beside the source afterwards)."""
+    if kernel.run.signatures:
+        return
+    import sys
+    from pathlib import Path
+
+    cache = Path(kernel.__file__).parent / "__pycache__"
+    if not any(cache.glob("kernel.run-*.nbi")):
+        print(
+            "[sim] compiling the engine the first time (about 20 s; cached for next time)...",
+            file=sys.stderr,
+            flush=True,
+        )
+    run_batch(run, [0], 1)
