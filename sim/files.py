@@ -13,10 +13,6 @@ from pathlib import Path
 from typing import Any
 
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
 class DiskFullError(OSError):
     """The disk filled up while writing ``path``; nothing partial was left under its name."""
 
@@ -47,7 +43,7 @@ def atomic_write(path: Path, write: Callable[[io.TextIOBase], None] | bytes) -> 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # as open() would create it, not mkstemp's 0600
+        os.fchmod(fd, 0o644)  # readable by all, as results are, not mkstemp's 0600
         if isinstance(write, bytes):
             with os.fdopen(fd, "wb") as f:
                 _write_bytes(f, write)

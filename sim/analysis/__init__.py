@@ -4,6 +4,7 @@
 - :mod:`sim.analysis.metrics`: per run, across replicates, tipping points of sweeps;
 - :mod:`sim.analysis.meanfield`: the homogeneous mean field of the model's rule;
 - :mod:`sim.analysis.globalgame`: the global game of regime change, an exact benchmark;
+- :mod:`sim.analysis.sensitivity`: Sobol indices of a sweep over a Sobol sample;
 - :mod:`sim.analysis.plots`: figures, as functions that take an Axes.
 
 The names below are loaded when first used, so that a sweep job, which needs only the
@@ -23,6 +24,12 @@ _WHERE = {
     "bifurcation": "meanfield",
     "fold_points": "meanfield",
     "RUN_KEYS": "metrics",
+    "PooledWarning": "metrics",
+    "swept_columns": "metrics",
+    "tipping_points": "metrics",
+    "sobol_indices": "sensitivity",
+    "plot_cascade_band": "plots",
+    "plot_tipping_curve": "plots",
     "TippingPoint": "metrics",
     "cascade_probability": "metrics",
     "crossing_step": "metrics",

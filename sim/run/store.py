@@ -168,9 +168,7 @@ class SweepFolder:
         except (OSError, ValueError):
             return {"unreadable": True}
 
-    def check(
-        self, parameters: Sequence[str], base: Mapping[str, Any], free: bool = True
-    ) -> None:
+    def check(self, parameters: Sequence[str], base: Mapping[str, Any], free: bool = True) -> None:
         """Refuse (ConfigError, nothing written) if the folder holds another sweep, or if
         another process is writing it (``free``)."""
         if free:

@@ -375,12 +375,14 @@ except ImportError:  # pragma: no cover
     Callback = object  # type: ignore[misc,assignment]
 
 
+#: the lock of the folder a Hydra multirun writes, held by the parent process (module
+#: state, not the callback's: a cluster launcher pickles the callbacks)
+_HELD = contextlib.ExitStack()
+
+
 class SweepCallback(Callback):
     """Hydra callback of a multirun through a launcher: holds the folder's lock for the
     whole multirun (checking it holds this sweep), writes the CSV tables at its end."""
-
-    def __init__(self) -> None:
-        self._stack = contextlib.ExitStack()
 
     def on_multirun_start(self, config, **kwargs) -> None:
         from omegaconf import OmegaConf
@@ -393,7 +395,7 @@ class SweepCallback(Callback):
         base = {k: v for k, v in container.items() if k != "hydra"}
         folder = SweepFolder(Path(config.hydra.sweep.dir))
         try:
-            self._stack.enter_context(folder.claim(keys, base))
+            _HELD.enter_context(folder.claim(keys, base))
         except ConfigError as e:
             print(f"error: {e}", file=sys.stderr)
             raise SystemExit(2) from None
@@ -406,4 +408,4 @@ class SweepCallback(Callback):
             n = len(folder.points())
             print(f"[sweep] {n} points in {folder.path}", file=sys.stderr, flush=True)
         finally:
-            self._stack.close()
+            _HELD.close()
