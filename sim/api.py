@@ -249,7 +249,8 @@ def sweep(
     """Run a sweep on all cores, resumable, and return its tables.
 
     Args:
-        grid: ``{key: [values]}``: every combination (the first key varies slowest).
+        grid: ``{key: [values]}``: every combination (the first key varies slowest);
+            ``{}`` or nothing: the base config alone.
         sample: instead of a grid, a :func:`latin_hypercube` or :func:`sobol` sample.
         scenario, overrides, config, seed: the base config (as :func:`run`).
         replicates: runs per point (default: the config's ``replicates``).
@@ -264,8 +265,10 @@ def sweep(
     from sim.run.store import SweepFolder
     from sim.run.sweep import grid_points, run_points, sample_points
 
-    if (grid is None) == (sample is None):
-        raise ConfigError("sweep", "grid/sample", "either a grid or a sample")
+    if grid is not None and sample is not None:
+        raise ConfigError("sample", "...", "either a grid or a sample, not both")
+    if grid is None and sample is None:
+        grid = {}  # one point: the base config
     if tables not in ("parquet", "csv", "both"):
         raise ConfigError("tables", tables, "parquet, csv or both")
     base = _resolved(scenario, overrides, config, seed)
@@ -276,8 +279,8 @@ def sweep(
 
     validate(base)
     if grid is not None:
-        if not isinstance(grid, Mapping) or not grid:
-            raise ConfigError("grid", grid, "a mapping {key: [values]} with at least one key")
+        if not isinstance(grid, Mapping):
+            raise ConfigError("grid", grid, "a mapping {key: [values]}")
         points = grid_points(base, grid)
         keys = list(grid)
     else:

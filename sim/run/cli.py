@@ -283,7 +283,7 @@ def local_sweep(request: SweepRequest) -> None:
 
     tables = request.base.get("output", {}).get("tables", "parquet")
     result = sweep(
-        request.grid or None,
+        request.grid if request.sample is None else None,
         sample=request.sample,
         config=request.base,
         folder=request.folder,

@@ -146,6 +146,13 @@ def _first_difference(a: Any, b: Any, prefix: str = "") -> tuple[str, Any, Any] 
     return None if a == b else (prefix, a, b)
 
 
+class FolderError(ConfigError):
+    """A sweep folder that cannot take this sweep (one line, with the folder's full path)."""
+
+    def _text(self) -> str:
+        return f"sweep folder {self.value}: {self.problem}; allowed: {self.allowed}"
+
+
 # --- the folder --------------------------------------------------------------------------------
 class SweepFolder:
     """A sweep's folder: its manifest, lock, and one Parquet file per point and table."""
@@ -200,7 +207,7 @@ class SweepFolder:
             )
 
     def _refuse(self, problem: str, allowed: str) -> ConfigError:
-        return ConfigError("folder", str(self.path), allowed, problem)
+        return FolderError("folder", str(self.path), allowed, problem)
 
     def _check_free(self) -> None:
         lock = self.path / LOCK
@@ -224,7 +231,7 @@ class SweepFolder:
         who = f"process {holder.get('pid', '?')} on {holder.get('host', '?')}"
         if holder.get("command"):
             who += f" ({_short(holder['command'])})"
-        return ConfigError(
+        return FolderError(
             "folder",
             str(self.path),
             "a folder no other sweep is writing (wait for it, or choose another folder)",
