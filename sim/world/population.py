@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from sim.config.schema import Population
+from sim.core.distributions import Constant, Uniform
 from sim.core.parameters import TRAITS
 
 
@@ -88,22 +90,90 @@ def draw_traits(
     for each trait, each role's officials from the role's distribution (or the
     defaults), then redrawn for those of each tribe that sets it, then each named
     official. Precedence: named official > tribe > role > defaults > declared default."""
-    tribes, roles, named = population.tribes, population.roles, population.named
-    n_unnamed = sum(role.count for role in roles.values())
-    traits: dict[str, np.ndarray] = {}
-    for trait in TRAITS:
-        values = np.zeros(structure.size, dtype=np.int64 if trait.integer else np.float64)
-        start = 0
-        for role_name, role in roles.items():
-            idx = np.arange(start, start + role.count)
-            start += role.count
-            values[idx] = population.role_distribution(trait.name, role_name).draw(len(idx), rng)
-            for t, tribe in enumerate(tribes.values()):
-                if trait.name in tribe.traits:
-                    cell = idx[structure.tribe[idx] == t]
-                    values[cell] = tribe.traits[trait.name].draw(len(cell), rng)
-        for j, (name, entry) in enumerate(named.items()):
-            spec = population.distribution(trait.name, entry.role, entry.tribe, name)
-            values[n_unnamed + j] = spec.draw(1, rng)[0]
-        traits[trait.name] = values
-    return traits
+    return TraitPlan(population, structure).draw(rng)
+
+
+class TraitPlan:
+    """The draws of :func:`draw_traits` worked out once for a population and structure
+    (which officials, from which distribution, in which order), so that the replicates
+    of a sweep point only draw: the same numbers in the same order, without looking
+    anything up again."""
+
+    def __init__(self, population: Population, structure: Structure) -> None:
+        tribes, roles, named = population.tribes, population.roles, population.named
+        n_unnamed = sum(role.count for role in roles.values())
+        self.size = structure.size
+        self.traits: list[tuple[str, Any, list[tuple[Any, Any]]]] = []
+        for trait in TRAITS:
+            steps: list[tuple[Any, Any]] = []
+            start = 0
+            for role_name, role in roles.items():
+                idx = np.arange(start, start + role.count)
+                start += role.count
+                steps.append(
+                    (
+                        slice(idx[0], idx[-1] + 1) if len(idx) else idx,
+                        population.role_distribution(trait.name, role_name),
+                    )
+                )
+                for t, tribe in enumerate(tribes.values()):
+                    if trait.name in tribe.traits:
+                        cell = idx[structure.tribe[idx] == t]
+                        steps.append((cell, tribe.traits[trait.name]))
+            for j, (name, entry) in enumerate(named.items()):
+                spec = population.distribution(trait.name, entry.role, entry.tribe, name)
+                steps.append((n_unnamed + j, spec))
+            dtype = np.int64 if trait.integer else np.float64
+            self.traits.append((trait.name, dtype, steps))
+        self._cache: dict[int, list] = {}
+
+    def draw(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """One replicate's traits, drawn from ``rng`` (its parameter generator).
+
+        Shortcuts that give the same numbers: a constant draws nothing, so it is
+        assigned; a run of uniform draws is one ``rng.random`` block, scaled (NumPy's
+        ``uniform(low, high, n)`` is ``low + (high - low) * random(n)``, bit for bit:
+        ``tests/test_model.py`` checks it)."""
+        out: dict[str, np.ndarray] = {}
+        for name, dtype, steps in self.traits:
+            values = np.zeros(self.size, dtype=dtype)
+            for kind, where, spec in self._merged(steps):
+                if kind == "constant":
+                    values[where] = spec.value
+                elif kind == "uniforms":
+                    u = rng.random(spec[0])
+                    k = 0
+                    for at, n, low, span in spec[1]:
+                        values[at] = low + span * u[k : k + n]
+                        k += n
+                elif isinstance(where, int):
+                    values[where] = spec.draw(1, rng)[0]
+                else:
+                    values[where] = spec.draw(_length(where), rng)
+            out[name] = values
+        return out
+
+    def _merged(self, steps: list[tuple[Any, Any]]) -> list[tuple[str, Any, Any]]:
+        key = id(steps)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = []
+            for where, spec in steps:
+                if isinstance(spec, Constant) and not isinstance(where, int):
+                    cached.append(("constant", where, spec))
+                elif isinstance(spec, Uniform) and not isinstance(where, int):
+                    n = _length(where)
+                    part = (where, n, spec.low, spec.high - spec.low)
+                    if cached and cached[-1][0] == "uniforms":
+                        total, parts = cached[-1][2]
+                        cached[-1] = ("uniforms", None, (total + n, [*parts, part]))
+                    else:
+                        cached.append(("uniforms", None, (n, [part])))
+                else:
+                    cached.append(("draw", where, spec))
+            self._cache[key] = cached
+        return cached
+
+
+def _length(where: Any) -> int:
+    return where.stop - where.start if isinstance(where, slice) else len(where)
