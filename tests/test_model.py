@@ -254,3 +254,24 @@ def test_initial_defectors_are_those_with_the_lowest_thresholds():
     gone = [o.official_id for o in m.officials if o.state is State.DEFECTED]
     assert gone == [3, 6, 9] and all(m.officials[i].defection_step == 0 for i in gone)
     assert m.timeseries()[0]["share_defected"] == pytest.approx(0.3)
+
+
+def test_the_trait_plans_shortcuts_draw_the_same_numbers():
+    """TraitPlan draws a run of uniforms as one block, scaled: NumPy's uniform(low, high, n)
+    must be low + (high - low) * random(n), bit for bit; tribe classes by one sort must
+    be np.unique's."""
+    from sim.world.build import tribe_classes
+
+    for seed in range(50):
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        low, high = sorted(np.random.default_rng(seed + 1000).uniform(-3, 3, 2))
+        assert np.array_equal(a.uniform(low, high, 300), low + (high - low) * b.random(300))
+        rng = np.random.default_rng(seed)
+        tribe = rng.integers(0, 4, 200)
+        weight = rng.choice([0.5, 1.0, 2.0, 3.0], 200)
+        classes, of = np.unique(
+            np.stack([tribe.astype(float), weight]), axis=1, return_inverse=True
+        )
+        mine, class_tribe, class_weight = tribe_classes(tribe, weight)
+        assert np.array_equal(mine, of.ravel())
+        assert np.array_equal(class_tribe, classes[0]) and np.array_equal(class_weight, classes[1])

@@ -291,6 +291,14 @@ def local_sweep(request: SweepRequest) -> None:
         tables=tables,
     )
     stats = result.stats
+    timings = {
+        k: getattr(stats, k)
+        for k in ("points", "skipped", "runs", "wall", "setup", "step", "write", "workers")
+    }
+    from sim.files import atomic_write
+
+    # the last session's timings, for make bench (sweep_overhead_ratio)
+    atomic_write(result.folder / "timings.json", lambda f: f.write(json.dumps(timings)))
     csv = " and runs.csv, curves.csv" if tables in ("csv", "both") else ""
     print(
         f"[sweep] {stats.points} points ({stats.skipped} already done), {len(result.runs)} runs "
