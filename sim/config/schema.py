@@ -14,6 +14,7 @@ nested sections and records where a value sits, so that the error names its key.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -455,6 +456,13 @@ def resolve_path(path: str | Path) -> Path:
     return PROJECT_ROOT / p
 
 
+@functools.lru_cache(maxsize=16)
+def _load_yaml(path: str, mtime_ns: int, size: int) -> Any:
+    """A YAML file's contents, read once per version of the file (a sweep checks the
+    same events file at every point; the key changes when the file does)."""
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+
+
 def read_events_file(path: Any) -> list[dict]:
     """The ``model`` blocks of a documented events file, each with its entry's date."""
     allowed = "a YAML file of documented events (a mapping with a list 'events')"
@@ -464,7 +472,8 @@ def read_events_file(path: Any) -> list[dict]:
     if not p.is_file():
         raise ConfigError("events_file", path, allowed, "not found")
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        stat = p.stat()
+        doc = _load_yaml(str(p.resolve()), stat.st_mtime_ns, stat.st_size) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         raise ConfigError(
             "events_file", path, allowed, f"unreadable ({type(e).__name__})"

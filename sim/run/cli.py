@@ -235,7 +235,7 @@ def sweep_request(overrides: Sequence[str]) -> SweepRequest:
     from sim.config.schema import validate
 
     parser = OverridesParser.create()
-    parsed = [parser.parse_overrides([t])[0] for t in overrides]
+    parsed = [_parse_override(parser, t) for t in overrides]
     hydra_side = [
         o.input_line for o in parsed if o.get_key_element().lstrip("+~").startswith("hydra")
     ]
@@ -275,6 +275,19 @@ def sweep_request(overrides: Sequence[str]) -> SweepRequest:
         sample = from_config(base["sample"])
     validate(base)
     return SweepRequest(base, grid, sample, folder, launcher, workers)
+
+
+def _parse_override(parser: Any, text: str) -> Any:
+    try:
+        return parser.parse_overrides([text])[0]
+    except Exception as e:  # Hydra raises its own parse exception type
+        reason = str(e).splitlines()[0]
+        raise ConfigError(
+            "override",
+            text,
+            "key=value, e.g. model.peer_weight=0.5 or scenario=granovetter_riot",
+            f"cannot be parsed ({reason})",
+        ) from None
 
 
 def local_sweep(request: SweepRequest) -> None:
@@ -365,41 +378,39 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         print(f"defection-sim {__version__}")
         return
+    flags, overrides = split_argv(argv)
+    multirun = "-m" in flags or "--multirun" in flags
     if not _INFO_FLAGS.intersection(flags):
+        from sim.files import DiskFullError
+
         quiet = logging.getLogger("sim")
         level = quiet.level
         quiet.setLevel(logging.ERROR)  # warnings are logged once, by the run itself
         try:
+            if multirun and not {"--cfg", "-c"}.intersection(flags):
+                request = sweep_request(overrides)
+                if request.launcher in LOCAL_LAUNCHERS:
+                    # every point is checked (grid_points) before anything is written
+                    local_sweep(request)
+                    return
+                if request.sample is not None:
+                    raise ConfigError(
+                        "sample", "...", "a local launcher (basic or joblib) for a sampled sweep"
+                    )
             precheck(argv)
-        except ConfigError as e:
-            print(f"error: {e}", file=sys.stderr)
-            raise SystemExit(EXIT_BAD_INPUT) from None
-        finally:
-            quiet.setLevel(level)
-    flags, overrides = split_argv(argv)
-    if ("-m" in flags or "--multirun" in flags) and not _INFO_FLAGS.intersection(flags):
-        from sim.files import DiskFullError
+            if multirun and not {"--cfg", "-c"}.intersection(flags):
+                # a cluster launcher: each Hydra job runs one point into the same store
+                from sim.run.store import SweepFolder
 
-        try:
-            request = sweep_request(overrides)
-            if request.launcher in LOCAL_LAUNCHERS and not {"--cfg", "-c"}.intersection(flags):
-                local_sweep(request)
-                return
-            # a cluster launcher: each Hydra job runs one point into the same store
-            from sim.run.sweep import SweepFolder
-
-            keys = [*request.grid] or ([*request.sample.ranges] if request.sample else [])
-            if request.sample is not None:
-                raise ConfigError(
-                    "sample", "...", "a local launcher (basic or joblib) for a sampled sweep"
-                )
-            SweepFolder(request.folder).check(keys, request.base)
+                SweepFolder(request.folder).check([*request.grid], request.base)
         except ConfigError as e:
             print(f"error: {e}", file=sys.stderr)
             raise SystemExit(EXIT_BAD_INPUT) from None
         except DiskFullError as e:
             print(f"error: {e}", file=sys.stderr)
             raise SystemExit(1) from None
+        finally:
+            quiet.setLevel(level)
     import hydra
 
     register_declared_defaults()

@@ -6,7 +6,7 @@ Layout of a sweep folder (README.md, "Sweeps")::
                                    of the config, the model version, the input files
     <folder>/runs/<point>.parquet  one row per run (replicate) of the point
     <folder>/curves/<point>.parquet  one row per run and step
-    <folder>/configs/<point>.yaml  the point's resolved config and replicate seeds
+    <folder>/configs/<point>.json  the point's resolved config and replicate seeds
     <folder>/.lock                 held by the process that is writing the folder
     <folder>/runs.csv, curves.csv  the same tables as CSV (``output.tables=csv|both``)
 
@@ -292,14 +292,9 @@ class SweepFolder:
     def write_point(self, digest: str, runs: Any, curves: Any, config: Mapping[str, Any]) -> None:
         """Write a point's tables (pyarrow Tables) and config; runs last (the point is
         done when its runs file exists). On failure, nothing of the point is kept."""
-        import yaml
-
-        meta = json.dumps(config, default=str).encode()
+        meta = json.dumps(config, default=str)
         try:
-            atomic_write(
-                self.configs / f"{digest}.yaml",
-                lambda f: yaml.safe_dump(dict(config), f, sort_keys=False),
-            )
+            atomic_write(self.configs / f"{digest}.json", meta.encode())
             atomic_write(self.curves / f"{digest}.parquet", _parquet_bytes(curves, meta))
             atomic_write(self.runs / f"{digest}.parquet", _parquet_bytes(runs, meta))
         except BaseException:
@@ -333,10 +328,10 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _parquet_bytes(table: Any, meta: bytes) -> bytes:
+def _parquet_bytes(table: Any, meta: str) -> bytes:
     import pyarrow.parquet as pq
 
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), META: meta})
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), META: meta.encode()})
     sink = io.BytesIO()
     pq.write_table(table, sink, compression="zstd")
     return sink.getvalue()
