@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import matplotlib
 
-matplotlib.use("Agg")  # files only; the classroom app brings its own backend
+if "ipykernel" not in sys.modules:  # a notebook keeps its inline backend
+    matplotlib.use("Agg")  # files only; the classroom app brings its own backend
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt

@@ -206,6 +206,9 @@ def watch_parent(interval: float = 0.5) -> None:
         return
     _watching = True
     parent = os.getppid()
+    if sys.stderr is not sys.__stderr__ and sys.__stderr__ is not None:
+        # forked from a Jupyter kernel: its output streams are the parent's sockets
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
 
     def watch() -> None:
         while True:
