@@ -130,3 +130,43 @@ def test_bad_sweeps_end_with_one_line_and_write_nothing(tmp_path, call, key):
     assert err.value.key.startswith(key)
     assert "\n" not in str(err.value)
     assert not folder.exists()
+
+
+def test_sobol_indices_of_a_linear_function_are_its_variance_shares():
+    """f = x1 + 2·x2 on [0, 1]²: Var f = 1/12 + 4/12, so S1 = ST = 0.2 and 0.8 (exact),
+    estimated from n = 1024 base rows within 0.05."""
+    from sim.analysis import sobol_indices
+
+    sample = api.sobol({"a": (0.0, 1.0), "b": (0.0, 1.0)}, n=1024, seed=3)
+    runs = sample.to_frame()
+    runs["final_share"] = runs["a"] + 2 * runs["b"]
+    table = sobol_indices(runs, n_boot=200).set_index("parameter")
+    for key, share in (("a", 0.2), ("b", 0.8)):
+        assert abs(table.loc[key, "S1"] - share) < 0.05
+        assert abs(table.loc[key, "ST"] - share) < 0.05
+        assert table.loc[key, "S1_low"] <= table.loc[key, "S1"] <= table.loc[key, "S1_high"]
+
+
+def test_the_analysis_never_pools_a_swept_parameter_silently():
+    """Two swept parameters: cascades at peer weight 0.8 always, at 0.2 never. Pooling
+    over the peer weight would report P(cascade) = 0.5 at every retribution weight."""
+    from sim import analysis
+
+    rows = [
+        {"point": f"{p}-{r}", "model.peer_weight": p, "model.retribution_weight": r,
+         "replicate": k, "seed": k, "final_share": 0.9 if p == 0.8 else 0.1}
+        for p in (0.2, 0.8) for r in (0.0, 1.0, 2.0) for k in range(10)
+    ]  # fmt: skip
+    runs = pd.DataFrame(rows)
+    assert analysis.swept_columns(runs) == ["model.peer_weight", "model.retribution_weight"]
+    table = analysis.cascade_probability(runs, "model.retribution_weight")
+    assert len(table) == 6 and "model.peer_weight" in table
+    assert sorted(table["p_cascade"].unique()) == [0.0, 1.0]
+    with pytest.warns(analysis.PooledWarning, match=r"model\.peer_weight"):
+        pooled = analysis.cascade_probability(runs, "model.retribution_weight", pool=True)
+    assert (pooled["p_cascade"] == 0.5).all()
+    with pytest.raises(ValueError, match=r"model\.peer_weight"):
+        analysis.tipping_point(runs, "model.retribution_weight")
+    curves = runs.assign(step=0, share_defected=runs["final_share"])
+    band = analysis.mean_curve(curves)
+    assert {"model.peer_weight", "model.retribution_weight"} <= set(band.columns)
