@@ -185,8 +185,8 @@ from sim.config.schema import validate
 from sim.engine.batch import run_batch, warm_up
 from sim.run.bench import regime
 replicates, steps = int(sys.argv[1]), int(sys.argv[2])
+warm_up(validate(compose_config(*regime(1000), "steps=2")))  # compile on a small world
 run = validate(compose_config(*regime(100_000), f"steps={steps}"))
-warm_up(run)
 start = time.perf_counter()
 batch = run_batch(run, list(range(replicates)), steps)
 seconds = time.perf_counter() - start
