@@ -164,6 +164,7 @@ def test_sweeps_run_through_the_parallel_and_cluster_launchers(tmp_path, launche
     runs = pd.read_parquet(tmp_path / "runs")
     assert len(runs) == 6 and runs["point"].nunique() == 2
     assert sorted(runs["model.peer_weight"].unique()) == [0.4, 0.8]
+    assert "replicates" not in runs and runs.columns.is_unique  # fixed overrides are not columns
 
 
 def test_named_sweeps_are_validated_before_anything_runs():

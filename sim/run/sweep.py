@@ -357,9 +357,12 @@ def run_point(
 
     watch_parent()
     run = validate(cfg)
-    swept = swept_values(overrides)
-    point = Point(dict(cfg), {k: typed(run, k, v) for k, v in swept.items()})
     folder = SweepFolder(sweep_dir)
+    swept = swept_values(overrides)
+    keys = (folder.manifest() or {}).get("parameters")  # written by SweepCallback
+    if keys is not None:  # the swept keys only, not the fixed overrides
+        swept = {k: v for k, v in swept.items() if k in keys}
+    point = Point(dict(cfg), {k: typed(run, k, v) for k, v in swept.items()})
     if folder.done(point.digest):
         print(f"[sweep] already done | {job_label}", file=sys.stderr, flush=True)
         return point.digest, False
