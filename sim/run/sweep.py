@@ -317,21 +317,29 @@ def _line(finished: int, total: int, stats: SweepStats, started: float) -> str:
 
 
 def _progress_printer(progress: bool | Callable[[str], None]) -> Callable[[str | None], None]:
-    """One progress line, rewritten in place on a terminal, one line per update otherwise."""
+    """One progress line, rewritten in place on a terminal; elsewhere (a log, a
+    notebook) a line every few seconds and the last one."""
     if callable(progress):
         return lambda text: progress(text) if text else None
     if not progress:
         return lambda text: None
     tty = sys.stderr.isatty()
-    last = [""]
+    last = {"text": "", "shown": "", "at": -1e9}
+
+    def show(text: str) -> None:
+        print(("\r" + text) if tty else text, end="" if tty else "\n", file=sys.stderr, flush=True)
+        last["shown"], last["at"] = text, time.perf_counter()
 
     def say(text: str | None) -> None:
-        if text is None:
-            if tty and last[0]:
+        if text is None:  # the end: the last state, then a new line on a terminal
+            if last["text"] and last["text"] != last["shown"]:
+                show(last["text"])
+            if tty and last["shown"]:
                 print(file=sys.stderr, flush=True)
             return
-        last[0] = text
-        print(("\r" + text) if tty else text, end="" if tty else "\n", file=sys.stderr, flush=True)
+        last["text"] = text
+        if tty or time.perf_counter() - last["at"] >= 2.0:
+            show(text)
 
     return say
 
