@@ -164,10 +164,10 @@ def test_a_full_disk_on_the_command_line_is_one_line_with_workers(tmp_path, monk
 
 
 def test_workers_end_when_the_parent_is_killed(tmp_path):
-    values = ",".join(str(v / 10) for v in range(20))
+    values = ",".join(str(v / 10) for v in range(12))
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim", "--multirun", f"model.retribution_weight={values}",
-         "replicates=50", f"hydra.sweep.dir={tmp_path}", "hydra/launcher=joblib",
+         "replicates=30", f"hydra.sweep.dir={tmp_path}", "hydra/launcher=joblib",
          "hydra.launcher.n_jobs=2"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -183,10 +183,10 @@ def test_workers_end_when_the_parent_is_killed(tmp_path):
     _, alive = psutil.wait_procs(workers, timeout=10)
     assert not alive, f"{len(alive)} workers outlived their parent"
     # and the folder is free again: the same sweep resumes
-    out = cli("--multirun", f"model.retribution_weight={values}", "replicates=50",
+    out = cli("--multirun", f"model.retribution_weight={values}", "replicates=30",
               f"hydra.sweep.dir={tmp_path}")  # fmt: skip
     assert out.returncode == 0, out.stderr
-    assert len(pd.read_parquet(tmp_path / "runs")) == 20 * 50
+    assert len(pd.read_parquet(tmp_path / "runs")) == 12 * 30
 
 
 def test_a_killed_write_leaves_no_orphan_curves(tmp_path):

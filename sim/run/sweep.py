@@ -264,6 +264,7 @@ def run_points(
             from sim.engine.batch import warm_up
 
             warm_up(validate(todo[0].cfg))  # once, before the workers fork
+            import pyarrow.parquet  # noqa: F401  (imported once, not by every worker)
         finished = stats.skipped
 
         def account(t: Mapping[str, float]) -> None:
