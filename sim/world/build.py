@@ -157,6 +157,7 @@ class WorldPlan:
         self.unnamed = np.arange(n_unnamed)
         self.shared = shared
         self._plans: dict[int, tuple] = {}
+        self._classes: dict[int, tuple] = {}  # the last rank weights and their classes
         if shared is not None:
             self._plans[id(shared[0])] = self._plan(*shared)
 
@@ -192,11 +193,18 @@ class WorldPlan:
         indptr, indices, degree, role_sizes, labels, trait_plan = plan
         traits = trait_plan.draw(np.random.default_rng(streams.parameters))
         rank_weight = traits["rank_weight"].astype(np.float64)
-        tribe_class, class_tribe, class_weight = tribe_classes(structure.tribe, rank_weight)
+        last = self._classes.get(id(structure))
+        if last is not None and np.array_equal(last[0], rank_weight):
+            tribe_class, class_tribe, class_weight = last[1]  # rank weights as before
+        else:
+            classes = tribe_classes(structure.tribe, rank_weight)
+            tribe_class, class_tribe, class_weight = classes
+            if self.shared is not None:
+                self._classes[id(structure)] = (rank_weight, classes)
         event_step, event_kind, event_target, event_value = self.events
         threshold = traits["threshold"]
         count = round(run.model.initial_defected_share * len(self.unnamed))
-        first = np.argsort(threshold[self.unnamed], kind="stable")[:count]
+        first = np.argsort(threshold[self.unnamed], kind="stable")[:count] if count else []
         world = World(
             n=structure.size,
             disaffection=traits["disaffection"],
@@ -225,6 +233,6 @@ class WorldPlan:
             event_kind=event_kind,
             event_target=event_target,
             event_value=event_value,
-            initial_defectors=np.sort(self.unnamed[first]),
+            initial_defectors=np.sort(self.unnamed[first]).astype(np.int64),
         )
         return world, labels, traits
