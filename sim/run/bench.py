@@ -190,7 +190,11 @@ run = validate(compose_config(*regime(100_000), f"steps={steps}"))
 start = time.perf_counter()
 batch = run_batch(run, list(range(replicates)), steps)
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM: this process's own peak (ru_maxrss would carry the parent's over exec)
+status = open("/proc/self/status").read().split("VmHWM:")
+peak = int(status[1].split()[0]) * 1024 if len(status) > 1 else (
+    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+)
 print(json.dumps({"seconds": seconds, "peak": peak}))
 """
 
