@@ -109,6 +109,7 @@ def test_a_killed_sweep_resumes_with_every_point_exactly_once(tmp_path):
         "-m",
         "sim",
         "--multirun",
+        "scenario=syria_stylized",  # 96 steps
         f"model.retribution_weight={values}",
         "replicates=30",
         f"hydra.sweep.dir={tmp_path}",
