@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import itertools
 import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import (
@@ -586,6 +587,13 @@ def resolve_path(path: str | Path) -> Path:
     return PROJECT_ROOT / p
 
 
+@functools.lru_cache(maxsize=16)
+def _load_yaml(path: str, mtime_ns: int, size: int) -> Any:
+    """A YAML file's contents, read once per version of the file (a sweep checks the
+    same events file at every point; the key changes when the file does)."""
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+
+
 def read_data_file(key: str, path: Any, allowed: str) -> Any:
     """A YAML data file named by the config key ``key``, read through the one error path:
     a missing, unreadable, too large or malformed file, or one that names code to run
@@ -596,9 +604,10 @@ def read_data_file(key: str, path: Any, allowed: str) -> Any:
     if not p.is_file():
         raise ConfigError(key, path, allowed, "not found")
     try:
-        if p.stat().st_size > MAX_FILE_BYTES:
+        stat = p.stat()
+        if stat.st_size > MAX_FILE_BYTES:
             raise ConfigError(key, path, allowed, f"larger than {MAX_FILE_BYTES:,} bytes")
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        doc = _load_yaml(str(p.resolve()), stat.st_mtime_ns, stat.st_size)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as e:
         raise ConfigError(key, path, allowed, f"unreadable ({type(e).__name__})") from None
     found = _instantiation_key(doc)
@@ -720,6 +729,7 @@ def _rebellion(raw: Any, calendar: Calendar | None) -> RebellionSchedule:
 
 class Output(_Section):
     figure: bool = True  # write cascade.png
+    tables: Literal["parquet", "csv", "both"] = "parquet"  # a sweep's tables (sim/run/store.py)
 
 
 _Model = create_model(
@@ -793,6 +803,7 @@ class Run(_Section):
     structure_seed: Seed | None = None
     replicates: Replicates = 1
     sweep_name: Text = "sweep"
+    sample: dict[str, Any] | None = None  # a sampled sweep (sim/run/samplers.py)
     steps: Steps = 100
     calendar: Calendar | None = None
     model: Model = Model()
