@@ -347,12 +347,13 @@ def precheck(argv: Sequence[str]) -> list[Any]:
     if multirun and estimates:
         worst = max(estimates, key=lambda e: e.bytes)
         seconds = sum(e.seconds for e in estimates) * (points / max(len(estimates), 1))
+    if multirun and estimates and (seconds > 60 or worst.bytes > 1e9):  # a long sweep only
         print(
             f"[sweep] estimate: {points:_} point(s), the largest {worst.text()}; "
             f"about {budget._duration(seconds)} in all on one core",
             file=sys.stderr,
         )
-    elif estimates and estimates[0].seconds > 60:
+    elif not multirun and estimates and estimates[0].seconds > 60:
         print(f"note: this run: {estimates[0].text()}", file=sys.stderr)
     return checked
 
