@@ -18,6 +18,7 @@ and render intervals, and redraws every figure from scratch (2.4 s a step on syr
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import threading
@@ -157,6 +158,12 @@ def compare_runs(a: Settings, b: Settings) -> tuple[bytes, list[str]]:
     return picture.render(), lines
 
 
+def push_address(router, settings: Settings) -> None:
+    """Put the run's settings in the browser's address, so the address reproduces it."""
+    with contextlib.suppress(Exception):  # the test renderer has no browser address
+        router.push(f"?{settings.query()}")
+
+
 @solara.component
 def Message(text: str, kind: str = "error"):
     if text:
@@ -192,10 +199,7 @@ def RunTab(session: Session, tick: int, bump, messages: list[str], set_messages)
             set_messages([f"Not applied, the run is unchanged: {e}"])
             return
         set_messages([])
-        try:
-            router.push(f"?{new.query()}")
-        except Exception:  # the test renderer has no browser address
-            pass
+        push_address(router, new)
         bump()
 
     def do_step():
@@ -233,10 +237,7 @@ def RunTab(session: Session, tick: int, bump, messages: list[str], set_messages)
         except SettingsError as e:
             set_messages([f"Not applied: {e}"])
             return
-        try:
-            router.push(f"?{session.settings.query()}")
-        except Exception:
-            pass
+        push_address(router, session.settings)
         bump()
 
     with solara.Sidebar():

@@ -68,7 +68,7 @@ class NetworkPicture:
         n = len(roles)
         size = 80 if n <= 200 else (36 if n <= 2000 else 12)
         self.scatters = []
-        for k, role in enumerate(model.roles):
+        for k in range(len(model.roles)):
             members = np.flatnonzero(roles == k)
             if not len(members):
                 continue
@@ -244,8 +244,8 @@ class CurvesPicture:
         extra = self.right.get_legend_handles_labels()
         self.bottom.legend(
             handles + extra[0], labels + extra[1], loc="upper center",
-            bbox_to_anchor=(0.5, -0.2), ncols=3 if compare is None else 2, fontsize=FONT - 3, frameon=False,
-            handlelength=2.2, columnspacing=0.8,
+            bbox_to_anchor=(0.5, -0.2), ncols=3 if compare is None else 2,
+            fontsize=FONT - 3, frameon=False, handlelength=2.2, columnspacing=0.8,
         )  # fmt: skip
         self.events = self._event_markers(model)
         self._max_count = 1
