@@ -240,96 +240,110 @@ def RunTab(session: Session, tick: int, bump, messages: list[str], set_messages)
         push_address(router, session.settings)
         bump()
 
-    with solara.Sidebar():
-        solara.Markdown("### The run")
-        solara.Select("Scenario", values=SCENARIOS, value=scenario, on_value=pick_scenario)
-        solara.InputText(
-            "Seed (a whole number)", value=seed_text, on_value=set_seed_text,
-            continuous_update=True, classes=["seed-box"],
-        )  # fmt: skip
-        for name, values in SWITCHES.items():
-            solara.Select(
-                name.capitalize(),
-                values=list(values),
-                value=switches[name],
-                on_value=lambda v, name=name: set_switches({**switches, name: v}),
-            )
-        solara.Button(
-            "Reset (applies scenario, seed, expectations, timing)", on_click=do_reset,
-            color="primary", block=True, classes=["reset-button"],
-        )  # fmt: skip
-        with solara.Row():
-            solara.Button("Step", on_click=do_step, disabled=playing, classes=["step-button"])
-            solara.Button(
-                "Pause" if playing else "Play",
-                on_click=lambda: set_playing(not playing),
-                classes=["play-button"],
-                color="success" if not playing else "warning",
-            )
-        solara.Select("Speed of Play", values=list(SPEEDS), value=speed, on_value=set_speed)
-        solara.Markdown(
-            "### Weights (act on the next step)\n"
-            "A factor on the scenario's own value: × 1 = as the scenario has it."
-        )
-        for keyword, (parameter, label) in SLIDERS.items():
-            factor = session.model.factors[keyword]
-            base = getattr(session.model.base_model, parameter)
-            solara.SliderFloat(
-                f"{label} × {factor:.1f}" + (" (0 here: no effect)" if base == 0 else ""),
-                value=factor,
-                min=FACTOR_LOW,
-                max=FACTOR_HIGH,
-                step=FACTOR_STEP,
-                thumb_label="always",
-                on_value=lambda v, k=keyword: on_factor(k, v),
-            )
-
     model = session.model
-    for text in messages:
-        Message(text)
-    lesson = LESSONS.get(model.scenario, {})
-    with solara.Card(model.scenario_title, classes=["lesson-panel"]):
-        solara.Markdown(model.description or "")
-        if lesson.get("try"):
-            solara.Markdown("**Things to try**\n\n" + "\n".join(f"- {t}" for t in lesson["try"]))
-    solara.Text(model.status(), classes=["status-line"])
-    with solara.Columns([1, 1]):
-        solara.Image(session.network_png, width="100%", classes=["picture", "network-picture"])
-        solara.Image(session.curves_png, width="100%", classes=["picture", "curves-picture"])
-    solara.Text(model.summary(), classes=["summary-line"])
-    events = session.curves.event_legend()
-    named = model.named_feed()
-    if events or named:
-        with solara.Columns([1, 1]):
+    with solara.Columns([1, 3.4]):
+        with solara.Column(classes=["controls"]):
+            solara.Markdown("### The run")
+            solara.Select("Scenario", values=SCENARIOS, value=scenario, on_value=pick_scenario)
+            solara.InputText(
+                "Seed (a whole number)", value=seed_text, on_value=set_seed_text,
+                continuous_update=True, classes=["seed-box"],
+            )  # fmt: skip
+            for name, values in SWITCHES.items():
+                solara.Select(
+                    name.capitalize(),
+                    values=list(values),
+                    value=switches[name],
+                    on_value=lambda v, name=name: set_switches({**switches, name: v}),
+                )
+            solara.Button(
+                "Reset", on_click=do_reset, color="primary", block=True, classes=["reset-button"]
+            )
+            solara.Text(
+                "Scenario, seed, expectations and timing take effect on Reset.",
+                style={"font-size": "0.85rem", "color": "#555"},
+            )
+            with solara.Row():
+                solara.Button("Step", on_click=do_step, disabled=playing, classes=["step-button"])
+                solara.Button(
+                    "Pause" if playing else "Play",
+                    on_click=lambda: set_playing(not playing),
+                    classes=["play-button"],
+                    color="success" if not playing else "warning",
+                )
+            solara.Select("Speed of Play", values=list(SPEEDS), value=speed, on_value=set_speed)
             solara.Markdown(
-                "**Scheduled events on the curves**\n\n" + "\n".join(f"- {e}" for e in events)
-                if events
-                else ""
+                "### Weights (act on the next step)\n"
+                "A factor on the scenario's own value: × 1 = as the scenario has it."
             )
-            solara.Markdown(
-                "**Named officials and scheduled moves (newest first)**\n\n"
-                + "\n".join(f"- {line}" for line in named)
-                if named
-                else ""
-            )
-    with solara.Card("Keep this run"):
-        solara.Markdown(
-            f"This page's address reproduces the run: `?{session.settings.query()}`"
-            + (
-                " (slider changes made during the run are recorded in config.yaml)"
-                if len(model.factor_history) > 1
-                else ""
-            )
-        )
-        stem = f"{model.scenario}_seed{model.seed}_t{model.t}"
-        with solara.Row():
-            solara.FileDownload(
-                lambda: model.timeseries_csv(), f"{stem}_timeseries.csv", label="timeseries.csv"
-            )
-            solara.FileDownload(lambda: model.config_yaml(), f"{stem}_config.yaml",
-                                label="config.yaml")  # fmt: skip
-            solara.FileDownload(session.png, f"{stem}.png", label="picture (PNG)")
-            solara.FileDownload(session.gif, f"{stem}.gif", label="animation (GIF)")
+            for keyword, (parameter, label) in SLIDERS.items():
+                factor = session.model.factors[keyword]
+                base = getattr(session.model.base_model, parameter)
+                solara.SliderFloat(
+                    f"{label} × {factor:.1f}" + (" (0 here: no effect)" if base == 0 else ""),
+                    value=factor,
+                    min=FACTOR_LOW,
+                    max=FACTOR_HIGH,
+                    step=FACTOR_STEP,
+                    thumb_label=True,
+                    on_value=lambda v, k=keyword: on_factor(k, v),
+                )
+
+        with solara.Column():
+            for text in messages:
+                Message(text)
+            solara.Text(model.status(), classes=["status-line"])
+            with solara.Columns([1, 1]):
+                solara.Image(
+                    session.network_png, width="100%", classes=["picture", "network-picture"]
+                )
+                solara.Image(
+                    session.curves_png, width="100%", classes=["picture", "curves-picture"]
+                )
+            solara.Text(model.summary(), classes=["summary-line"])
+            events = session.curves.event_legend()
+            named = model.named_feed()
+            if events or named:
+                with solara.Columns([1, 1]):
+                    solara.Markdown(
+                        "**Scheduled events on the curves**\n\n"
+                        + "\n".join(f"- {e}" for e in events)
+                        if events
+                        else ""
+                    )
+                    solara.Markdown(
+                        "**Named officials and scheduled moves (newest first)**\n\n"
+                        + "\n".join(f"- {line}" for line in named)
+                        if named
+                        else ""
+                    )
+            lesson = LESSONS.get(model.scenario, {})
+            with solara.Card(model.scenario_title, classes=["lesson-panel"]):
+                solara.Markdown(model.description or "")
+                if lesson.get("try"):
+                    solara.Markdown(
+                        "**Things to try**\n\n" + "\n".join(f"- {t}" for t in lesson["try"])
+                    )
+            with solara.Card("Keep this run"):
+                solara.Markdown(
+                    f"This page's address reproduces the run: `?{session.settings.query()}`"
+                    + (
+                        " (slider changes made during the run are recorded in config.yaml)"
+                        if len(model.factor_history) > 1
+                        else ""
+                    )
+                )
+                stem = f"{model.scenario}_seed{model.seed}_t{model.t}"
+                with solara.Row():
+                    solara.FileDownload(
+                        lambda: model.timeseries_csv(),
+                        f"{stem}_timeseries.csv",
+                        label="timeseries.csv",
+                    )
+                    solara.FileDownload(lambda: model.config_yaml(), f"{stem}_config.yaml",
+                                        label="config.yaml")  # fmt: skip
+                    solara.FileDownload(session.png, f"{stem}.png", label="picture (PNG)")
+                    solara.FileDownload(session.gif, f"{stem}.gif", label="animation (GIF)")
 
 
 @solara.component

@@ -27,7 +27,7 @@ from sim.core.state import State
 if TYPE_CHECKING:
     from sim.app.classroom import ClassroomModel
 
-FONT = 13  # points at 100 dpi: about 12 px on a 1366x768 projector after scaling
+FONT = 15  # points at 100 dpi: about 14 px on a 1366x768 projector after scaling
 DPI = 100
 _STATE_NAMES = {int(s): s.label for s in State}
 
@@ -248,7 +248,8 @@ class CurvesPicture:
             fontsize=FONT - 3, frameon=False, handlelength=2.2, columnspacing=0.8,
         )  # fmt: skip
         self.events = self._event_markers(model)
-        self._max_count = 1
+        self._max_count = 5
+        self.bottom.set_ylim(0, 5)
 
     def _event_markers(self, model: ClassroomModel) -> list[tuple[int, list]]:
         markers, seen = [], {}
@@ -297,7 +298,7 @@ class CurvesPicture:
             line.set_data(np.arange(len(values)), values)
             if column.startswith("n_") and len(values):
                 biggest = max(biggest, max(values))
-        if biggest > self._max_count or biggest < self._max_count / 4:
+        if biggest > self._max_count:
             self._max_count = max(5, biggest * 1.3)
             self.bottom.set_ylim(0, self._max_count)
         for step, artists in self.events:
