@@ -11,6 +11,7 @@ the named officials ringed and labelled; the page scales the PNG to the window's
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -58,7 +59,7 @@ class NetworkPicture:
         self.model = model
         self.fig = Figure(figsize=(width, height), dpi=DPI)
         self.canvas = FigureCanvasAgg(self.fig)
-        ax = self.fig.add_axes((0.01, 0.2, 0.98, 0.66))
+        ax = self.fig.add_axes((0.01, 0.25, 0.98, 0.6))
         pos = model.positions
         if model.ties is not None and len(model.ties):
             ax.add_collection(
@@ -96,18 +97,33 @@ class NetworkPicture:
                 )
         # the named officials: a thick ring and their label, so a class can follow them
         self.named = [i for i, name in enumerate(model.labels.names) if name]
+        centre_x = float(pos[:, 0].mean())
+        self.rings = None
+        if self.named:
+            self.rings = ax.scatter(
+                pos[self.named, 0], pos[self.named, 1], s=size * 7, facecolors="none",
+                edgecolors="#D55E00", linewidths=3, zorder=3, animated=True,
+            )  # fmt: skip
         for j, i in enumerate(self.named):
             label = model.labels_by_name.get(model.labels.names[i], model.labels.names[i])
-            ax.scatter(*pos[i], s=size * 6, facecolors="none", edgecolors="#D55E00", linewidths=2.5)
+            left = pos[i, 0] <= centre_x + 0.05
             ax.annotate(
                 label.split(",")[0],
                 pos[i],
-                xytext=(12, 14 - 30 * (j % 2)),
-                textcoords="offset points",
-                fontsize=FONT - 1,
+                # stacked in the bottom corners, away from the crowd, a line to each
+                xytext=(
+                    0.01 if left else 0.99,
+                    0.27 + 0.055 * (j // 2 if len(self.named) > 4 else j),
+                ),
+                textcoords="figure fraction",
+                ha="left" if left else "right",
+                va="center",
+                fontsize=FONT - 2,
                 color="#8a3000",
                 fontweight="bold",
-                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#D55E00", "alpha": 0.85},
+                arrowprops={"arrowstyle": "-", "color": "#D55E00", "lw": 1.5},
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#D55E00", "alpha": 0.9},
+                zorder=4,
             )
         ax.set_aspect("equal")
         ax.axis("off")
@@ -133,20 +149,19 @@ class NetworkPicture:
         self.fig.legend(
             handles=handles,
             loc="lower center",
-            ncols=4,
-            fontsize=FONT - 1,
+            ncols=3,
+            fontsize=FONT - 2,
             frameon=False,
             title="colour: state · shape: role",
-            title_fontsize=FONT - 1,
+            title_fontsize=FONT - 2,
             handletextpad=0.2,
             columnspacing=0.8,
         )
         title = "everyone observes everyone" if model.ties is None else "ties between officials"
-        self.fig.suptitle(
-            f"{model.scenario_title}\n{title}", fontsize=FONT, y=0.995, va="top", wrap=True
-        )
+        heading = textwrap.fill(model.scenario_title, 60)
+        self.fig.suptitle(f"{heading}\n{title}", fontsize=FONT - 1, y=0.995, va="top")
         self.status = self.fig.text(
-            0.5, 0.885, "", ha="center", va="top", fontsize=FONT, fontweight="bold", animated=True
+            0.5, 0.875, "", ha="center", va="top", fontsize=FONT, fontweight="bold", animated=True
         )
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(self.fig.bbox)
@@ -160,6 +175,8 @@ class NetworkPicture:
             sc.set_facecolors(_FACE[states])
             sc.set_edgecolors(_EDGE[states])
             self.fig.draw_artist(sc)
+        if self.rings is not None:
+            self.fig.draw_artist(self.rings)
         when = "week" if self.model.calendar else "step"
         self.status.set_text(
             f"{when} {self.model.t} · defected {self.model.current('share_defected'):.0%}"
