@@ -230,3 +230,69 @@ def test_screenshots_at_projector_sizes(browser, app_url):
         page.screenshot(path=str(SHOTS / f"app-{width}x{height}.png"))
         page.context.close()
         assert (SHOTS / f"app-{width}x{height}.png").stat().st_size > 10_000
+
+
+def test_a_class_game_with_three_players(browser, app_url):
+    """The instructor opens a public game; three students join with its code, each is
+    dealt an official and moves; a late join is refused; a student who leaves is played
+    by the computer; the end screen shows every player's score."""
+    from playwright.sync_api import expect
+
+    instructor = open_page(browser, app_url)
+    instructor.get_by_role("tab", name="Class game").click()
+    instructor.locator(".v-select").filter(has_text="Version").first.click()
+    instructor.get_by_role("option", name="public", exact=True).click()
+    instructor.get_by_role("button", name="Open a game", exact=True).click()
+    code_text = instructor.locator(".game-code")
+    expect(code_text).to_contain_text("Game code: ", timeout=60_000)
+    code = code_text.inner_text().split(": ")[1].strip()
+
+    students = []
+    for name in ("Amal", "Basel", "Dana"):
+        page = open_page(browser, app_url)
+        page.get_by_role("tab", name="Class game").click()
+        page.get_by_label("Game code").fill(code.lower())
+        page.get_by_label("Your name").fill(name)
+        page.get_by_role("button", name="Join", exact=True).click()
+        expect(page.locator(".game-status")).to_contain_text(f"{name} · game {code}")
+        expect(page.locator(".card-line").first).to_contain_text("you are: ")
+        students.append(page)
+    expect(instructor.locator(".game-status")).to_contain_text("3 of 60 players", timeout=10_000)
+
+    instructor.get_by_role("button", name="Start the game", exact=True).click()
+    late = open_page(browser, app_url)
+    late.get_by_role("tab", name="Class game").click()
+    late.get_by_label("Game code").fill(code)
+    late.get_by_label("Your name").fill("Late")
+    late.get_by_role("button", name="Join", exact=True).click()
+    expect(late.locator(".game-message")).to_contain_text("joins are closed")
+    late.context.close()
+
+    # Amal prepares; in the public version her classmates see it at once
+    expect(students[0].get_by_role("button", name="start preparing")).to_be_visible(timeout=10_000)
+    students[0].get_by_role("button", name="start preparing").click()
+    expect(students[1].locator(".game-player").filter(has_text="Amal")).to_contain_text(
+        "this round: start preparing", timeout=10_000
+    )
+    # Dana leaves: the computer plays for her
+    students[2].context.close()
+    expect(instructor.locator(".game-player").filter(has_text="Dana")).to_contain_text(
+        "computer playing", timeout=30_000
+    )
+    for k in range(1, 13):
+        button = instructor.get_by_role("button", name="Play the round", exact=True)
+        if not button.is_visible():
+            break
+        button.click()
+        expect(instructor.locator(".game-status")).to_contain_text(
+            f"round {k + 1} of", timeout=30_000
+        )
+    expect(instructor.locator(".game-status")).to_contain_text("finished", timeout=30_000)
+    scores = instructor.locator(".game-scores").inner_text()
+    for name in ("Amal", "Basel", "Dana"):
+        assert name in scores
+    expect(students[0].locator(".game-end")).to_contain_text("Your score", timeout=10_000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    instructor.screenshot(path=str(SHOTS / "game-end.png"), full_page=True)
+    for page in (instructor, *students[:2]):
+        page.context.close()
