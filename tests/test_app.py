@@ -246,3 +246,95 @@ def test_a_run_exports_to_an_animated_gif_from_the_command_line(tmp_path):
     with Image.open(out) as gif:
         assert gif.n_frames == 5 and gif.size[0] > gif.size[1]  # network and curves side by side
     assert not list(tmp_path.glob(".*partial*"))
+
+
+# --- the class game -------------------------------------------------------------------------
+@pytest.fixture
+def game():
+    from sim.app.game import close_game, open_game
+
+    g = open_game("syria_2012", 0, "hidden", 12)
+    yield g
+    close_game(g)
+
+
+def test_a_game_deals_distinct_free_officials_and_refuses_late_joins(game):
+    from sim.app.game import GameError
+
+    players = [game.join(name) for name in ("Ann", "Bob", "Ann")]
+    assert [p.name for p in players] == ["Ann", "Bob", "Ann 2"]
+    ids = [p.official_id for p in players]
+    assert len(set(ids)) == 3 and all(game.model.world.free[i] for i in ids)
+    assert len({p.token for p in players}) == 3
+    game.start(game.instructor_token)
+    with pytest.raises(GameError, match="joins are closed"):
+        game.join("Late")
+
+
+def test_nobody_acts_for_another_player(game):
+    from sim.app.game import GameError
+
+    player = game.join("Ann")
+    game.start(game.instructor_token)
+    with pytest.raises(GameError, match="not in this game"):
+        game.choose("a-guessed-token", "prepare")
+    with pytest.raises(GameError, match="Only the instructor"):
+        game.next_round(player.token)
+    with pytest.raises(GameError, match="not open to you"):
+        game.choose(player.token, "defect")  # not prepared yet
+
+
+def test_a_game_is_bounded():
+    from sim.app import game as g
+
+    one = g.open_game("kuran_ten", 0, "public", 4)
+    try:
+        for k in range(len(one._deal)):
+            one.join(f"p{k}")
+        with pytest.raises(g.GameError, match="full"):
+            one.join("one too many")
+    finally:
+        g.close_game(one)
+    with pytest.raises(g.GameError, match="code"):
+        g.find_game("../../etc/passwd")
+    assert g.clean_name("<script>alert(1)</script> **x**") == "scriptalert(1)/script x"
+
+
+def test_a_player_who_prepares_then_defects(game):
+    player = game.join("Ann")
+    game.start(game.instructor_token)
+    game.choose(player.token, "prepare")
+    official = game.model.officials[player.official_id]
+    for _ in range(3):
+        if "defect" in game.choices(player.token):
+            game.choose(player.token, "defect")
+        game.next_round(game.instructor_token)
+    assert official.state.label in ("defected", "arrested")
+
+
+def test_a_disconnected_player_is_played_by_the_computer(game):
+    """Same seed, a student who never moves and is disconnected from the start: his
+    official follows the model's rule, so the game's run equals the plain run."""
+    player = game.join("Ann")
+    player.last_seen -= 3600
+    game.start(game.instructor_token)
+    for _ in range(game.rounds):
+        game.next_round(game.instructor_token)
+    plain = ClassroomModel("syria_2012", 0)
+    while plain.t < game.model.t:
+        plain.step()
+    assert plain.timeseries_csv() == game.model.timeseries_csv()
+    assert game.finished and [row[0] for row in game.scores()] == ["Ann"]
+
+
+def test_the_payoff_follows_the_models_terms():
+    from sim.app.game import payoff
+
+    model = ClassroomModel("syria_2012", 0)
+    i = next(k for k, o in enumerate(model.officials) if not o.scripted)
+    o, w, p = model.officials[i], model.params, model.survival
+    fate, score = payoff(model, i)
+    assert fate == "loyal"
+    assert score == pytest.approx(
+        w.privilege_weight * o.privileges * p - w.retribution_weight * o.exposure * (1 - p)
+    )

@@ -122,8 +122,10 @@ class Game:
             name = clean_name(name)
             if self.started:
                 raise GameError("This game has started: joins are closed. Ask for the next one.")
-            if len(self.players) >= MAX_PLAYERS or not self._deal:
+            if len(self.players) >= MAX_PLAYERS:
                 raise GameError(f"This game is full ({MAX_PLAYERS} players).")
+            if not self._deal:
+                raise GameError("This game is full: every official of the scenario is dealt.")
             taken = {p.name for p in self.players.values()}
             base, k = name, 2
             while name in taken:

@@ -414,8 +414,10 @@ def Page():
 
 @functools.cache
 def _warm() -> None:
-    """Compile the model's code once per server, before the first visitor waits for it."""
-    ClassroomModel("kuran_ten").step()
+    """Compile the model's code and draw once per server, before the first visitor waits."""
+    Session(Settings("kuran_ten")).step()
+    Settings().build()  # composes and caches the default scenario
 
 
+_warm()
 page = Page
