@@ -71,6 +71,18 @@ def page_connected() -> bool:
     return any(s == kernel_context.PageStatus.CONNECTED for s in statuses)
 
 
+#: the step-0 pictures by address (bounded): a class opening one address draws them once
+_FIRST_PICTURES: dict[str, tuple[bytes, bytes]] = {}
+_FIRST_LOCK = threading.Lock()
+
+
+def _remember(key: str, pictures: tuple[bytes, bytes]) -> None:
+    with _FIRST_LOCK:
+        if len(_FIRST_PICTURES) >= 64:
+            _FIRST_PICTURES.pop(next(iter(_FIRST_PICTURES)))
+        _FIRST_PICTURES[key] = pictures
+
+
 class Session:
     """One browser tab's run: the settings, the model, its pictures (PNG bytes)."""
 
@@ -78,20 +90,35 @@ class Session:
         self.lock = threading.RLock()
         self.settings = settings
         self.generation = 0
+        self.network: NetworkPicture | None = None
+        self.curves: CurvesPicture | None = None
         self.reset(settings)
 
     def reset(self, settings: Settings) -> None:
         model = settings.build()  # raises on a bad value: the old run stays
         with self.lock:
             self.settings, self.model = settings, model
-            self.network = NetworkPicture(model)
-            self.curves = CurvesPicture(model)
             self.generation += 1
-            self.draw()
+            key = settings.query()
+            cached = _FIRST_PICTURES.get(key)
+            if cached is None:
+                self.draw()
+                _remember(key, (self.network_png, self.curves_png))
+            else:
+                # a fresh run's pictures depend on its settings only: many pages opening
+                # the same address share them; the figures are built at the first step
+                self.network = self.curves = None
+                self.network_png, self.curves_png = cached
 
     def draw(self) -> None:
+        if self.network is None or self.network.model is not self.model:
+            self.network = NetworkPicture(self.model)
+            self.curves = CurvesPicture(self.model)
         self.network_png = self.network.render()
         self.curves_png = self.curves.render()
+
+    def event_legend(self) -> list[str]:
+        return self.curves.event_legend() if self.curves is not None else []
 
     def step(self) -> bool:
         """One step and a redraw; False at the scenario's last step (nothing done)."""
@@ -301,7 +328,7 @@ def RunTab(session: Session, tick: int, bump, messages: list[str], set_messages)
                     session.curves_png, width="100%", classes=["picture", "curves-picture"]
                 )
             solara.Text(model.summary(), classes=["summary-line"])
-            events = session.curves.event_legend()
+            events = session.event_legend()
             named = model.named_feed()
             if events or named:
                 with solara.Columns([1, 1]):
@@ -403,7 +430,7 @@ def Page():
         solara.Text("Defection tipping points", style={"font-size": "1.3rem"})
     from sim.app.game import GameTab
 
-    with solara.lab.Tabs():
+    with solara.lab.Tabs(lazy=True):
         with solara.lab.Tab("Run a scenario"):
             RunTab(session, tick, bump, messages, set_messages)
         with solara.lab.Tab("Compare two runs"):
