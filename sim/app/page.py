@@ -132,7 +132,9 @@ class Session:
     # --- what the export buttons give --------------------------------------------------
     def png(self) -> bytes:
         with self.lock:
-            return side_by_side([self.network_png, self.curves_png])
+            if self.network is None:
+                self.draw()
+            return side_by_side([self.network.render("png"), self.curves.render("png")])
 
     def gif(self, every: int | None = None) -> bytes:
         """The run so far, replayed from step 0 with the same slider changes, as a GIF."""
@@ -153,7 +155,7 @@ def replay_gif(settings: Settings, history, upto: int, every: int | None = None)
         if model.t in changes:
             model.set_factors(**changes[model.t])
         if model.t % every == 0 or model.t == upto:
-            joined = side_by_side([network.render(), curves.render()])
+            joined = side_by_side([network.render("png"), curves.render("png")])
             frames.append(Image.open(io.BytesIO(joined)).convert("P", palette=Image.ADAPTIVE))
         if model.t >= upto:
             break
@@ -182,7 +184,7 @@ def compare_runs(a: Settings, b: Settings) -> tuple[bytes, list[str]]:
             f"half defected {'at step ' + str(half) if half is not None else 'never'}, "
             f"final survival {model.survival:.2f}"
         )
-    return picture.render(), lines
+    return picture.render("png"), lines
 
 
 def push_address(router, settings: Settings) -> None:
@@ -322,10 +324,16 @@ def RunTab(session: Session, tick: int, bump, messages: list[str], set_messages)
             solara.Text(model.status(), classes=["status-line"])
             with solara.Columns([1, 1]):
                 solara.Image(
-                    session.network_png, width="100%", classes=["picture", "network-picture"]
+                    session.network_png,
+                    width="100%",
+                    format="jpeg",
+                    classes=["picture", "network-picture"],
                 )
                 solara.Image(
-                    session.curves_png, width="100%", classes=["picture", "curves-picture"]
+                    session.curves_png,
+                    width="100%",
+                    format="jpeg",
+                    classes=["picture", "curves-picture"],
                 )
             solara.Text(model.summary(), classes=["summary-line"])
             events = session.event_legend()
