@@ -296,3 +296,49 @@ def test_a_class_game_with_three_players(browser, app_url):
     instructor.screenshot(path=str(SHOTS / "game-end.png"), full_page=True)
     for page in (instructor, *students[:2]):
         page.context.close()
+
+
+def test_the_server_stays_bounded(browser):
+    """Issue 15, item 5: a run that plays stops when its tab closes (the server's CPU
+    falls to nothing); 30 concurrent page loads all complete; Ctrl-C (SIGINT) stops the
+    server while a run plays. Loopback only; every wait is bounded."""
+    import asyncio
+    import concurrent.futures
+
+    from playwright.sync_api import expect
+
+    from sim.app.loadcheck import concurrent_loads, cpu_seconds
+
+    port = free_port()
+    server = start_server(port)
+    url = f"http://localhost:{port}/"
+    try:
+        wait_for(url)
+        page = open_page(browser, url + "?scenario=syria_1000")
+        page.get_by_role("button", name="Play", exact=True).click()
+        expect(page.locator(".status-line")).to_contain_text("week 3 ", timeout=60_000)
+        page.context.close()
+        time.sleep(4)  # the play loop sees the closed tab at its next step
+        before = cpu_seconds(server.pid)
+        time.sleep(5)
+        assert cpu_seconds(server.pid) - before < 1.0, (
+            "the server kept working after the tab closed"
+        )
+
+        bound = 240.0  # seconds; measured figures: python -m sim.app.loadcheck
+        # a thread of its own: the sync Playwright above runs an event loop in this one
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            times = pool.submit(asyncio.run, concurrent_loads(url, 30, bound)).result()
+        assert all(t is not None for t in times), f"loads not done within {bound} s: {times}"
+        print(f"30 concurrent loads: slowest {max(times):.1f} s")
+
+        page = open_page(browser, url + "?scenario=syria_1000")
+        page.get_by_role("button", name="Play", exact=True).click()
+        expect(page.locator(".status-line")).to_contain_text("week 2 ", timeout=60_000)
+        os.kill(server.pid, signal.SIGINT)
+        server.wait(timeout=30)  # raises if Ctrl-C did not stop it
+        page.context.close()
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
