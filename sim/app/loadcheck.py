@@ -42,7 +42,11 @@ def free_port() -> int:
 
 
 def start_server(port: int) -> subprocess.Popen:
-    env = os.environ | {"PYTHONWARNINGS": "ignore", "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    env = os.environ | {
+        "PYTHONWARNINGS": "ignore",
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+        "SOLARA_KERNEL_CULL_TIMEOUT": "2m",  # as `make app`
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "solara", "run", "sim/app/page.py", "--host", "127.0.0.1",
          "--port", str(port), "--no-open"],
@@ -60,6 +64,14 @@ def wait_ready(url: str, seconds: float = 120) -> None:
         except OSError:
             time.sleep(0.5)
     raise RuntimeError(f"the app did not start within {seconds} s")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process (MB)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -146,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     try:
         wait_ready(url)
+        print(f"server memory before the loads: {rss_mb(server.pid):.0f} MB")
         before = cpu_seconds(server.pid)
         times = asyncio.run(concurrent_loads(url, args.pages, args.bound))
         server_cpu = cpu_seconds(server.pid) - before
@@ -160,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             else f"{args.pages} concurrent page loads: none within {args.bound:g} s"
         )
         ok &= failed == 0
+        print(f"server memory after {args.pages + 1} sessions: {rss_mb(server.pid):.0f} MB")
         played = play_and_close(url)
         print(f"syria_2012 on Play, week 0 to 96: {played:.1f} s")
         time.sleep(3)  # the play loop notices the closed tab at its next step
