@@ -173,7 +173,7 @@ def compare_runs(a: Settings, b: Settings) -> tuple[bytes, list[str]]:
     for model in (model_a, model_b):
         while not model.finished:
             model.step()
-    picture = CurvesPicture(model_a, model_b, width=9, height=6.4)
+    picture = CurvesPicture(model_a, model_b, width=7.5, height=6.4)
     lines = []
     for name, model, settings in (("A", model_a, a), ("B", model_b, b)):
         half = next((r["step"] for r in model.timeseries() if r["share_defected"] >= 0.5), None)
@@ -414,11 +414,15 @@ def CompareTab(session: Session):
         solara.Button("Run A and B", on_click=run_both, color="primary", classes=["compare-button"])
     if result is not None:
         png, lines = result
-        for line in lines:
-            solara.Text(line, classes=["compare-line"])
-        with solara.Columns([3, 1]):
+        with solara.Columns([3, 2]):
             solara.Image(png, width="100%", classes=["picture", "compare-picture"])
-            solara.Markdown("")
+            with solara.Column():
+                for line in lines:
+                    solara.Text(line, classes=["compare-line"], style={"font-size": "1.1rem"})
+                solara.Markdown(
+                    "Solid: A; dashed: B. Top: the share of officials who defected; bottom: "
+                    "how many defected, and the regime's perceived survival (right axis)."
+                )
 
 
 @solara.component
