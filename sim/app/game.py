@@ -473,7 +473,8 @@ def InstructorView(game: Game, token: str, set_message, tick: int):
     solara.Text(f"Game code: {game.code}", classes=["game-code"], style={"font-size": "2.5rem"})
     solara.Text(
         f"{game.scenario}, {game.version} version · {len(game.players)} of {MAX_PLAYERS} "
-        f"players · round {game.round} of {game.rounds}" + (" · finished" if game.finished else ""),
+        f"players · round {min(game.round, game.rounds)} of {game.rounds}"
+        + (" · finished" if game.finished else ""),
         classes=["game-status"],
     )
     with solara.Row():
@@ -524,7 +525,8 @@ def PlayerView(game: Game, token: str, set_message, tick: int):
 
     player = game.player(token)
     solara.Text(
-        f"{player.name} · game {game.code} ({game.version}) · round {game.round} of "
+        f"{player.name} · game {game.code} ({game.version}) · round "
+        f"{min(game.round, game.rounds)} of "
         f"{game.rounds}" + (" · finished" if game.finished else ""),
         classes=["game-status"],
     )

@@ -143,7 +143,11 @@ class Session:
         return replay_gif(settings, history, upto, every)
 
 
-def replay_gif(settings: Settings, history, upto: int, every: int | None = None) -> bytes:
+def replay_gif(
+    settings: Settings, history, upto: int, every: int | None = None, duration: int = 250
+) -> bytes:
+    """A run from step 0 to ``upto`` (slider changes ``history``: (step, factors)), one
+    frame every ``every`` steps (default: about 40 frames), ``duration`` ms a frame."""
     from PIL import Image
 
     model = settings.build()
@@ -162,7 +166,12 @@ def replay_gif(settings: Settings, history, upto: int, every: int | None = None)
         model.step()
     buffer = io.BytesIO()
     frames[0].save(
-        buffer, format="gif", save_all=True, append_images=frames[1:], duration=250, loop=0
+        buffer,
+        format="gif",
+        save_all=True,
+        append_images=frames[1:],
+        duration=duration,
+        loop=0,
     )
     return buffer.getvalue()
 
