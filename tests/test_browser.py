@@ -227,6 +227,7 @@ def test_screenshots_at_projector_sizes(browser, app_url):
         page = open_page(browser, app_url + "?scenario=syria_2012", width, height)
         for k in range(1, 4):
             step(page, k, "week")
+        page.wait_for_timeout(1500)  # every picture of the step has arrived
         page.screenshot(path=str(SHOTS / f"app-{width}x{height}.png"))
         page.context.close()
         assert (SHOTS / f"app-{width}x{height}.png").stat().st_size > 10_000
