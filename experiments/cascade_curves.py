@@ -1,5 +1,6 @@
-"""Cascade curves of the default scenario (syria_2012): mean over 200 replicates with 95 %
-bands, by role; officials preparing in secret ('ready') beside those visibly defected.
+"""Cascade curves of the stylized Syria scenario (syria_stylized): mean over 200
+replicates with 95 % bands, by role; officials preparing in secret ('ready') beside
+those visibly defected.
 
     .venv/bin/python experiments/cascade_curves.py
 """
@@ -111,7 +112,7 @@ def main() -> None:
     add_date_axis(top, calendar)
     texts = mark_events([top, bottom, senior_ax], events, calendar)
     fig.suptitle(
-        f"Defection cascade, syria_2012: mean of {N_REPLICATES} replicates (seeds from 0)\n"
+        f"Defection cascade, syria_stylized: mean of {N_REPLICATES} replicates (seeds from 0)\n"
         "visible defections by role (top); preparation in secret beside visible defection (below)",
         fontsize=11,
     )

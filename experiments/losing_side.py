@@ -24,7 +24,7 @@ from sim.analysis.plots import series_style
 
 N_REPLICATES = 200
 CONDITIONS = {
-    "retribution and contempt (syria_2012)": [],
+    "retribution and contempt (syria_stylized)": [],
     "retribution, no contempt": ["model.late_defector_contempt=0"],
     "no retribution, contempt": ["model.retribution_weight=0"],
     "neither": ["model.retribution_weight=0", "model.late_defector_contempt=0"],
@@ -101,7 +101,7 @@ def losing_side() -> None:
     for ax in axes[1]:
         ax.set_xlabel("time, step (7 days from 2011-03-15); dotted: the call to follow")
     fig.suptitle(
-        f"The losing-side argument, syria_2012, {N_REPLICATES} replicates per condition: "
+        f"The losing-side argument, syria_stylized, {N_REPLICATES} replicates per condition: "
         "retribution for loyalists on the losing side, contempt for late defectors",
         fontsize=11,
     )
@@ -176,7 +176,7 @@ def contempt_by_expectations() -> None:
         ax.set_ylabel(label, fontsize=9)
         ax.grid(alpha=0.3, axis="y")
     fig.suptitle(
-        "Contempt for late defectors (0.9 vs 0), syria_2012: its effect on the rush for each "
+        "Contempt for late defectors (0.9 vs 0), syria_stylized: its effect on the rush for each "
         f"kind of expectations and timing rule, {N_REPLICATES} paired seeds, 95 % intervals",
         fontsize=10,
     )

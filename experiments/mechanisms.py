@@ -24,6 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from experiments.common import study_overrides
 from sim.config.compose import compose_config
 from sim.config.schema import validate
 from sim.engine.batch import run_batch
@@ -124,7 +125,8 @@ def measure(rows: list[dict], officials_all: list[dict], events: list[dict]) -> 
 @functools.cache
 def outcomes(condition: str, seeds: tuple[int, ...] = SEEDS) -> list[dict[str, float]]:
     """The outcomes of ``condition`` for each seed (one replicate per seed)."""
-    batch = run_batch(validate(compose_config(*CONDITIONS[condition])), seeds, details=True)
+    overrides = study_overrides(CONDITIONS[condition])
+    batch = run_batch(validate(compose_config(*overrides)), seeds, details=True)
     return [
         measure(batch.timeseries(r), batch.officials(r), batch.events(r)) for r in range(len(seeds))
     ]

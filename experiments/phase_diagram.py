@@ -1,5 +1,5 @@
 """Phase diagram: P(cascade) over the danger weight and the retribution weight (the
-losing-side fear), syria_2012, 40 replicates per cell; the contour P = 1/2 marks the
+losing-side fear), syria_stylized, 40 replicates per cell; the contour P = 1/2 marks the
 boundary between regimes that tip and regimes that hold.
 
     .venv/bin/python experiments/phase_diagram.py
@@ -65,13 +65,13 @@ def main() -> None:
         color="white",
         markeredgecolor="black",
         linestyle="none",
-        label="syria_2012 as configured",
+        label="syria_stylized as configured",
     )
     fig.colorbar(mesh, ax=ax, label=f"P(cascade): share of runs with final share ≥ {CUTOFF}")
     ax.set_xlabel("danger weight w_danger (dimensionless)")
     ax.set_ylabel("retribution weight w_ret (dimensionless: the losing-side fear)")
     ax.set_title(
-        f"syria_2012: where the regime tips\n{len(DANGER)} x {len(RETRIBUTION)} cells x "
+        f"syria_stylized: where the regime tips\n{len(DANGER)} x {len(RETRIBUTION)} cells x "
         f"{N_REPLICATES} replicates",
         fontsize=11,
     )

@@ -1,5 +1,5 @@
 """Sobol sensitivity (SALib) of the final share defected and of the time of tipping
-(step of the steepest rise) to six parameters of syria_2012. Saltelli sampling with
+(step of the steepest rise) to six parameters of syria_stylized. Saltelli sampling with
 N = 256 (2,048 parameter points), each the mean of 4 replicates (the same 4 seeds at every
 point), on all cores.
 
@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from common import compose_config, replicates_of, save, validate
+from common import STUDY_SCENARIO, compose_config, replicates_of, save, validate
 from SALib.analyze import sobol
 from SALib.sample import sobol as sobol_sample
 
@@ -36,7 +36,7 @@ N_BASE = 256
 N_REPLICATES = 4
 
 
-BASE = validate(compose_config())
+BASE = validate(compose_config(STUDY_SCENARIO))
 
 
 def evaluate(point: np.ndarray) -> tuple[float, float]:
@@ -107,7 +107,7 @@ def main() -> None:
         f"{n} {lo:g}-{hi:g}" for n, (lo, hi) in zip(names, PROBLEM["bounds"], strict=True)
     )
     fig.suptitle(
-        f"Sobol sensitivity of syria_2012 (SALib; N = {N_BASE}, {len(sample)} points x "
+        f"Sobol sensitivity of syria_stylized (SALib; N = {N_BASE}, {len(sample)} points x "
         f"{N_REPLICATES} replicates)\nranges: {ranges}",
         fontsize=10,
     )

@@ -1,5 +1,5 @@
 """Tipping curve: final share defected and P(cascade) against the weight of personal
-danger (rebellion at home), syria_2012, 100 replicates per value; the tipping point
+danger (rebellion at home), syria_stylized, 100 replicates per value; the tipping point
 (where P(cascade) crosses 1/2, logistic fit) with its 95 % bootstrap interval.
 
     .venv/bin/python experiments/tipping_curve.py
@@ -77,7 +77,7 @@ def main() -> None:
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
     ax.set_title(
-        f"syria_2012: the danger weight tips the regime's officials\n"
+        f"syria_stylized: the danger weight tips the regime's officials\n"
         f"{len(VALUES)} values x {N_REPLICATES} replicates; "
         f"largest jump of the mean final share near {tp.jump:.3f}",
         fontsize=11,
