@@ -338,3 +338,12 @@ def test_the_payoff_follows_the_models_terms():
     assert score == pytest.approx(
         w.privilege_weight * o.privileges * p - w.retribution_weight * o.exposure * (1 - p)
     )
+
+
+def test_every_scenario_has_a_lesson_whose_contrast_exists():
+    from sim.app.page import LESSONS
+
+    assert set(LESSONS) == set(SCENARIOS)
+    for name, lesson in LESSONS.items():
+        assert lesson["contrast"] in SCENARIOS, name
+        assert lesson["try"], name
