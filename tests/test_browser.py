@@ -341,3 +341,31 @@ def test_the_server_stays_bounded(browser):
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=10)
+
+
+def test_keyboard_shortcuts(browser, app_url):
+    """S or → steps, R resets, Space plays and pauses (not while typing in a field)."""
+    from playwright.sync_api import expect
+
+    page = open_page(browser, app_url + "?scenario=granovetter_riot")
+    status = page.locator(".status-line")
+    box = page.get_by_label("Seed (a whole number)")
+    box.press("s")  # typing in a field: no step
+    page.wait_for_timeout(1000)
+    assert "step 0 " in status.inner_text()
+    box.fill("0")
+    status.click()
+    page.keyboard.press("s")
+    expect(status).to_contain_text("step 1 ", timeout=20_000)
+    page.keyboard.press("ArrowRight")
+    expect(status).to_contain_text("step 2 ", timeout=20_000)
+    page.keyboard.press("r")
+    expect(status).to_contain_text("step 0 ", timeout=20_000)
+    page.keyboard.press(" ")
+    expect(status).to_contain_text("step 3 ", timeout=20_000)
+    page.keyboard.press(" ")
+    page.wait_for_timeout(1500)
+    paused = status.inner_text()
+    page.wait_for_timeout(1500)
+    assert status.inner_text() == paused
+    page.context.close()

@@ -42,6 +42,7 @@ from sim.app.classroom import (
     check_seed,
     parse_settings,
 )
+from sim.app.keys import KeyboardShortcuts, action_of
 from sim.app.pictures import CurvesPicture, NetworkPicture, side_by_side
 
 #: seconds between two steps on Play, by the speed picker's name
@@ -278,6 +279,16 @@ def RunTab(session: Session, tick: int, bump, messages: list[str], set_messages)
         push_address(router, session.settings)
         bump()
 
+    def on_key(pressed: str):
+        action = action_of(pressed)
+        if action == "play":
+            set_playing(not playing)
+        elif action == "step" and not playing:
+            do_step()
+        elif action == "reset":
+            do_reset()
+
+    KeyboardShortcuts.element(on_pressed=on_key)
     model = session.model
     with solara.Columns([1, 3.4]):
         with solara.Column(classes=["controls"]):
@@ -310,6 +321,10 @@ def RunTab(session: Session, tick: int, bump, messages: list[str], set_messages)
                     color="success" if not playing else "warning",
                 )
             solara.Select("Speed of Play", values=list(SPEEDS), value=speed, on_value=set_speed)
+            solara.Text(
+                "Keys: Space plays or pauses, S or → steps, R resets.",
+                style={"font-size": "0.85rem", "color": "#555"},
+            )
             solara.Markdown(
                 "### Weights (act on the next step)\n"
                 "A factor on the scenario's own value: × 1 = as the scenario has it."
