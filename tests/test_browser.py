@@ -113,9 +113,16 @@ def step(page, k: int, unit: str = "step") -> None:
 
 
 def picture(page, name: str) -> bytes:
-    """The picture as the browser shows it (a screenshot of the element)."""
-    page.wait_for_timeout(300)  # let the image element swap in its new source
-    return page.locator(f"img.{name}").screenshot()
+    """The picture as the browser shows it (a screenshot of the element), once it has
+    stopped changing (the new image may still be on its way on a loaded machine)."""
+    shot = page.locator(f"img.{name}").screenshot()
+    for _ in range(30):
+        page.wait_for_timeout(400)
+        again = page.locator(f"img.{name}").screenshot()
+        if again == shot:
+            return shot
+        shot = again
+    return shot
 
 
 def pick(page, label: str, option: str) -> None:
