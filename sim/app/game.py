@@ -211,6 +211,18 @@ class Game:
             self.round += 1
             self._changed(f"round {self.round - 1} played: {self.model.summary()}")
 
+    def pictures(self) -> tuple[bytes, bytes]:
+        """The network and the curves at the current step (drawn once a round)."""
+        from sim.app.pictures import CurvesPicture, NetworkPicture
+
+        with self.lock:
+            if getattr(self, "_pictures_at", None) != self.model.t:
+                if getattr(self, "_figures", None) is None:
+                    self._figures = NetworkPicture(self.model), CurvesPicture(self.model)
+                self._pictures = tuple(f.render() for f in self._figures)
+                self._pictures_at = self.model.t
+            return self._pictures
+
     def _instructor(self, token: str) -> None:
         if not secrets.compare_digest(token, self.instructor_token):
             raise GameError("Only the instructor's page runs the game.")
@@ -485,6 +497,11 @@ def InstructorView(game: Game, token: str, set_message, tick: int):
             solara.Button("Play the round", on_click=act(game.next_round), color="primary",
                           classes=["next-round-button"])  # fmt: skip
     solara.Text(game.model.status(), classes=["status-line", "game-status-line"])
+    if game.started:
+        network, curves = game.pictures()
+        with solara.Columns([1, 1]):
+            solara.Image(network, width="100%", format="jpeg", classes=["picture"])
+            solara.Image(curves, width="100%", format="jpeg", classes=["picture"])
     if game.finished:
         rows = "\n".join(
             f"| {name} | {role} | {fate} | {score:+.2f} |"
