@@ -497,11 +497,6 @@ def InstructorView(game: Game, token: str, set_message, tick: int):
             solara.Button("Play the round", on_click=act(game.next_round), color="primary",
                           classes=["next-round-button"])  # fmt: skip
     solara.Text(game.model.status(), classes=["status-line", "game-status-line"])
-    if game.started:
-        network, curves = game.pictures()
-        with solara.Columns([1, 1]):
-            solara.Image(network, width="100%", format="jpeg", classes=["picture"])
-            solara.Image(curves, width="100%", format="jpeg", classes=["picture"])
     if game.finished:
         rows = "\n".join(
             f"| {name} | {role} | {fate} | {score:+.2f} |"
@@ -518,6 +513,11 @@ def InstructorView(game: Game, token: str, set_message, tick: int):
             "punishment K·p and the retribution an amnesty does not spare. Arrested: −K. "
             "(p: the regime's survival at the end.)"
         )
+    if game.started:
+        network, curves = game.pictures()
+        with solara.Columns([1, 1]):
+            solara.Image(network, width="100%", format="jpeg", classes=["picture"])
+            solara.Image(curves, width="100%", format="jpeg", classes=["picture"])
     with solara.Columns([1, 1]):
         with solara.Column():
             solara.Markdown("**Players** (name: state)")
