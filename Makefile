@@ -62,7 +62,7 @@ test-ray: venv-ray
 		replicates=3 steps=10 sweep_name=ray-check
 	test "$$(wc -l < multirun/ray-check/runs.csv)" -eq 7 && echo "ray sweep: 6 runs, as expected"
 
-FIGURE_SCRIPTS := cascade_curves tipping_curve phase_diagram bifurcation losing_side timing sensitivity
+FIGURE_SCRIPTS := cascade_curves tipping_curve phase_diagram bifurcation losing_side timing sensitivity syria_record
 
 ## figures: every figure of docs/results.md from scratch (PNG, PDF and data in figures/)
 figures: $(STAMP)

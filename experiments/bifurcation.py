@@ -1,7 +1,12 @@
 """Mean-field bifurcation diagram of the threshold map against the mean threshold
-(normal thresholds, sigma = 0.1): stable and unstable equilibria, both fold points of
-the hysteresis loop, and the simulation's final shares overlaid (N = 10,000, complete
-graph), started with everyone loyal and with the 90 % lowest-threshold officials gone.
+(normal thresholds, sigma = 0.1). The model drawn is the *homogeneous* mean field
+(:class:`sim.analysis.MeanField`) of Granovetter's case: peer term only, complete graph,
+identical officials but for their thresholds. It is not a prediction for a
+heterogeneous scenario such as Syria's (there, use
+:class:`sim.analysis.cascades.HeterogeneousMeanField`, over the drawn officials).
+Drawn: stable and unstable equilibria, both fold points of the hysteresis loop, and
+the simulation's final shares overlaid (N = 10,000, complete graph), started with
+everyone loyal and with the 90 % lowest-threshold officials gone.
 
     .venv/bin/python experiments/bifurcation.py
 """
@@ -94,7 +99,9 @@ def main() -> None:
     ax.set_title(
         f"Hysteresis of the threshold map x -> Phi((x - mu) / {SIGMA}): folds at "
         f"{folds[0][0]:.4f} and {folds[1][0]:.4f}\n"
-        "defection is absorbing, so runs reach the upper branch only when started above it",
+        "defection is absorbing, so runs reach the upper branch only when started above it\n"
+        "homogeneous mean field of Granovetter's normal thresholds (peer term only); not the "
+        "Syria scenario (see sim.analysis.cascades)",
         fontsize=10,
     )
     data = pd.concat(

@@ -22,6 +22,8 @@ OFFICIALS_COLUMNS = ["official_id", "role", "tribe", "region", "defection_step",
 def test_there_are_the_scenarios_the_project_promises():
     assert {
         "syria_2012",
+        "syria_2024",
+        "syria_stylized",
         "granovetter_riot",
         "granovetter_riot_variant",
         "coup_proofed",
@@ -62,7 +64,7 @@ def test_the_defaults_come_from_the_declarations_alone():
     assert checked.model.late_defector_contempt == model_defaults()["late_defector_contempt"]
 
 
-@pytest.mark.parametrize("kind", ["model", "traits"])
+@pytest.mark.parametrize("kind", ["model", "traits", "network"])
 def test_odd_shows_the_tables_generated_from_the_declarations(kind):
     """ODD.md's parameter tables are `python -m sim.config.help --odd`: regenerate and
     paste them when a declaration changes."""

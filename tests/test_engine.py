@@ -170,10 +170,11 @@ def test_the_incremental_signals_equal_a_recount_from_scratch():
     run they equal a recount, official by official, with rank weights that are not
     round numbers and events that raise some of them."""
     run = make_run(*CASES["syria_drawn_rank_weights"])
-    world, _, _ = build_world(run, 3)
+    world, labels, _ = build_world(run, 3)
     dyn = new_dynamics(world)
     stream = pcg64.state_of(dynamics_generator(seed_streams(3)))
-    curves = np.zeros((run.steps + 1, 4 + 2 * 6 + 1 + 4))
+    names = signals.curve_names(labels.role_names, labels.region_names)
+    curves = np.zeros((run.steps + 1, len(names)))
     jumps, active = pcg64.jump_table(world.n), np.empty(world.n, np.int64)
     kernel.run(world, dyn, run.params(), run.steps, stream, jumps, active, curves)
     defected = dyn.state == DEFECTED

@@ -222,7 +222,7 @@ def test_largest_remainder_is_exact():
 
 def test_parameter_precedence_named_over_tribe_over_role_over_defaults():
     pop = {
-        "defaults": {"privileges": 0.1, "exposure": 0.2, "disaffection": 0.3},
+        "defaults": {"exposure": 0.2, "disaffection": 0.3},
         "tribes": {
             "core": {"home_region": "coast", "exposure": 0.9},
             "other": {"home_region": "east"},

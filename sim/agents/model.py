@@ -126,9 +126,35 @@ class DefectionModel(mesa.Model):
         return int(self.dynamics.n_defected[0])
 
     def edges(self) -> np.ndarray:
-        """The ties (i < j), shape (m, 2); all pairs on the complete graph."""
+        """The ties (i < j), shape (m, 2), each pair once; all pairs on the complete graph."""
         w = self.world
-        return world_edges(w.indptr, w.indices, w.n, w.complete)
+        edges = world_edges(w.indptr, w.indices, w.n, w.complete)
+        return np.unique(edges, axis=0) if len(w.edge_layer) else edges
+
+    def network_graph(self):
+        """The officials' network as a ``networkx.Graph`` (nodes: official ids, with their
+        role, tribe and region; with layers kept apart, each edge's ``layers``)."""
+        import networkx as nx
+
+        w, labels = self.world, self.labels
+        graph = nx.complete_graph(w.n) if w.complete else nx.empty_graph(w.n)
+        if not w.complete:
+            rows = np.repeat(np.arange(w.n), np.diff(w.indptr))
+            layers = w.edge_layer if len(w.edge_layer) else np.zeros(len(rows), np.int64)
+            for i, j, lay in zip(rows.tolist(), w.indices.tolist(), layers.tolist(), strict=True):
+                if i < j:
+                    if graph.has_edge(i, j):
+                        graph.edges[i, j]["layers"].append(lay)
+                    else:
+                        graph.add_edge(i, j, layers=[lay])
+        for i in range(w.n):
+            graph.nodes[i].update(
+                role=labels.role_names[w.role[i]],
+                tribe=labels.tribe_names[w.tribe[i]],
+                region=labels.region_names[w.region[i]],
+                name=labels.names[i],
+            )
+        return graph
 
     # --- outputs ------------------------------------------------------------------------
     def timeseries(self) -> list[dict[str, Any]]:

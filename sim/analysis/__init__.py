@@ -3,6 +3,8 @@
 - :mod:`sim.analysis.summary`: the run summary (final share, steepest rise, ...);
 - :mod:`sim.analysis.metrics`: per run, across replicates, tipping points of sweeps;
 - :mod:`sim.analysis.meanfield`: the homogeneous mean field of the model's rule;
+- :mod:`sim.analysis.cascades`: Watts's cascade condition, Gleeson & Cahalane's fixed
+  point, the heterogeneous mean field over a run's drawn officials;
 - :mod:`sim.analysis.globalgame`: the global game of regime change, an exact benchmark;
 - :mod:`sim.analysis.plots`: figures, as functions that take an Axes.
 
@@ -16,6 +18,12 @@ import importlib
 from typing import Any
 
 _WHERE = {
+    "HeterogeneousMeanField": "cascades",
+    "complete_graph_analogue": "cascades",
+    "gleeson_cahalane": "cascades",
+    "run_theory": "cascades",
+    "watts_condition": "cascades",
+    "watts_window": "cascades",
     "GlobalGame": "globalgame",
     "best_response_path": "globalgame",
     "FixedPoint": "meanfield",

@@ -229,6 +229,14 @@ def network_layout(tribe: Sequence[int], role: Sequence[int]) -> np.ndarray:
     return positions
 
 
+def ring_layout(n: int) -> np.ndarray:
+    """Officials on a circle in ``official_id`` order: the layout that shows a ring
+    lattice or a small world (``network.kind: ring_lattice``, ``watts_strogatz``), whose
+    ties join neighbours by id, with rewired ties as chords."""
+    angle = 2 * np.pi * np.arange(n) / max(n, 1)
+    return np.column_stack([np.cos(angle), np.sin(angle)])
+
+
 def draw_network(
     ax: Axes,
     positions: np.ndarray,

@@ -37,9 +37,11 @@ SLIDERS: dict[str, tuple[str, str]] = {
 }
 #: the sliders' range (a factor on the scenario's value)
 FACTOR_LOW, FACTOR_HIGH, FACTOR_STEP = 0.0, 3.0, 0.1
-#: the categorical switches the page offers (expectations, timing): every declared
-#: parameter with named choices; name -> allowed values
-SWITCHES: dict[str, tuple[str, ...]] = {p.name: p.choices for p in MODEL if p.choices}
+#: the categorical switches the page offers (issue 10), with their declared choices;
+#: name -> allowed values (each is also a field of :class:`Settings`)
+SWITCHES: dict[str, tuple[str, ...]] = {
+    name: MODEL_BY_NAME[name].choices for name in ("expectations", "timing")
+}
 #: the largest seed the page accepts (any non-negative integer is a valid seed; the
 #: bound keeps an address from carrying a number of a million digits)
 MAX_SEED = 2**63 - 1

@@ -2,7 +2,7 @@
 
 ``configs/config.yaml`` is the table of contents. Its first default, ``declared``, is
 not a file: it is registered here from the declarations of :mod:`sim.core.parameters`
-(every model parameter and every trait with its default), so the defaults are written
+(every model parameter, network key and trait with its default), so the defaults are written
 once and every key exists for ``key=value`` overrides.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sim.core.parameters import model_defaults, trait_defaults
+from sim.core.parameters import model_defaults, network_defaults, trait_defaults
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = PROJECT_ROOT / "configs"
@@ -23,7 +23,11 @@ def register_declared_defaults() -> None:
     """Register the ``declared`` node with Hydra's ConfigStore (idempotent)."""
     from hydra.core.config_store import ConfigStore
 
-    node = {"model": model_defaults(), "population": {"defaults": trait_defaults()}}
+    node = {
+        "model": model_defaults(),
+        "network": network_defaults(),
+        "population": {"defaults": trait_defaults()},
+    }
     ConfigStore.instance().store(name=DECLARED, node=node)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,10 +35,19 @@ from pydantic import (
 
 from sim.core import distributions as dist
 from sim.core.events import KINDS as EVENT_KINDS
-from sim.core.parameters import MODEL, TRAITS, TRAITS_BY_NAME, ModelParams, Parameter, model_params
+from sim.core.parameters import (
+    MODEL,
+    NETWORK_BY_NAME,
+    TRAITS,
+    TRAITS_BY_NAME,
+    ModelParams,
+    Parameter,
+    model_params,
+)
 from sim.errors import ConfigError, did_you_mean, one_of
 
 INF = math.inf
+log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 TRAIT_NAMES = ", ".join(p.name for p in TRAITS)
@@ -384,28 +394,37 @@ class Calendar(_Section):
 
 
 class Network(_Section):
-    """``complete`` (everyone observes everyone) or ``ties``: the union of Erdős–Rényi
-    layers within tribes, within institutions and across everyone (ODD 7.5)."""
+    """The graph of ties (ODD 7.5): its kind and sizes, declared in
+    :data:`sim.core.parameters.NETWORK`. Checks that need the number of officials or
+    the edge file are made by :class:`Run`."""
 
     kind: str = "complete"
     tribe_degree: float = 0.0
     institution_degree: float = 0.0
     random_degree: float = 0.0
+    k: int = 4
+    rewiring: float = 0.0
+    mean_degree: float = 4.0
+    blocks: str = "tribe"
+    within_degree: float = 0.0
+    between_degree: float = 0.0
+    file: str = ""
+    combine: str = "union"
 
     @model_validator(mode="before")
     @classmethod
     def _parse(cls, raw: Any) -> dict:
-        net = dict(_mapping("", raw, "a mapping with kind and degrees"))
-        kinds = ("complete", "ties")
-        if net.get("kind", "complete") not in kinds:
-            raise ConfigError("kind", net.get("kind"), one_of(kinds, net.get("kind")))
-        degrees = ("tribe_degree", "institution_degree", "random_degree")
+        net = dict(_mapping("", raw, "a mapping with kind and its sizes"))
         for k, v in net.items():
-            if k == "kind":
-                continue
-            if k not in degrees:
-                raise ConfigError(k, v, one_of(("kind", *degrees), k, "kind or one of"))
-            net[k] = _number(k, v, 0.0)
+            spec = NETWORK_BY_NAME.get(k)
+            if spec is None:
+                raise ConfigError(k, v, one_of(NETWORK_BY_NAME, k, "one of"))
+            if v is None and spec.text:
+                v = ""
+            if not spec.accepts(v):
+                raise ConfigError(k, v, spec.allowed())
+            if not (spec.choices or spec.text):
+                net[k] = int(v) if spec.integer else float(v)
         return net
 
 
@@ -626,6 +645,8 @@ class Run(_Section):
     _schedule: RebellionSchedule = PrivateAttr()
     _backing: RebellionSchedule = PrivateAttr()
     _events: list[Event] = PrivateAttr(default_factory=list)
+    _edges: Any = PrivateAttr(default=None)
+    _notes: list[str] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _cross_check(self) -> Run:
@@ -686,7 +707,107 @@ class Run(_Section):
             (_event(f"events[{i}]", s, self.calendar, named, regions) for i, s in enumerate(specs)),
             key=lambda e: e.step,
         )
+        self._notes = []
+        _check_defaults_used(pop)
+        self._check_network()
+        self._check_initial_defectors()
+        for note in self._notes:
+            log.warning(note)
         return self
+
+    def _check_network(self) -> None:
+        """The network's checks that need the number of officials or the edge file."""
+        net, n = self.network, self.n_officials()
+        if net.kind in {"ring_lattice", "watts_strogatz"} and not (
+            net.k >= 2 and net.k % 2 == 0 and net.k < n
+        ):
+            raise ConfigError(
+                "network.k", net.k, f"an even integer in [2, N - 1] (N = {n} officials)"
+            )
+        if net.kind == "barabasi_albert":
+            m = net.mean_degree / 2
+            if not (m >= 1 and m == int(m) and m < n):
+                raise ConfigError(
+                    "network.mean_degree",
+                    net.mean_degree,
+                    f"an even integer 2m, 1 <= m < N (N = {n}): each new official brings m ties",
+                )
+        if net.kind == "erdos_renyi" and net.mean_degree > max(n - 1, 0):
+            raise ConfigError(
+                "network.mean_degree", net.mean_degree, f"a number <= N - 1 = {n - 1}"
+            )
+        if net.kind == "edge_list":
+            from sim.config.edgefile import read_edge_file
+
+            self._edges = read_edge_file(net.file, n, list(self.population.named), PROJECT_ROOT)
+            self._notes += self._edges.notes
+        elif net.file:
+            raise ConfigError("network.file", net.file, "unset unless network.kind is edge_list")
+        if self.model.peer_threshold == "count" and net.kind == "complete":
+            pop = self.population
+            for role in pop.roles:
+                for tribe in pop.tribes:
+                    # (an unbounded distribution, a normal, may reach above N - 1 by chance)
+                    lo, hi = pop.distribution("threshold", role, tribe).support()
+                    if lo > n - 1 or (hi > n - 1 and math.isfinite(hi)):
+                        raise ConfigError(
+                            f"population.roles.{role}.threshold",
+                            hi if math.isfinite(hi) else lo,
+                            f"a count threshold <= N - 1 = {n - 1} on the complete graph",
+                            "no count of defected peers can reach it",
+                        )
+
+    def _check_initial_defectors(self) -> None:
+        """A listed official must exist; a shared network with a deterministic rule
+        gives every replicate the same initial defectors (a warning)."""
+        rule, share, n = (
+            self.model.initial_defectors,
+            self.model.initial_defected_share,
+            self.n_officials(),
+        )
+        if isinstance(rule, list | tuple):
+            if share > 0:
+                raise ConfigError(
+                    "model.initial_defected_share",
+                    share,
+                    "0 when model.initial_defectors lists the officials",
+                )
+            named = list(self.population.named)
+            for value in rule:
+                if isinstance(value, int) and not 0 <= value < n:
+                    raise ConfigError(
+                        "model.initial_defectors", value, f"an official id in [0, {n - 1}]"
+                    )
+                if isinstance(value, str) and value not in named:
+                    raise ConfigError(
+                        "model.initial_defectors",
+                        value,
+                        one_of(named, value, "an id or a named official:")
+                        if named
+                        else "an official id (no official is named)",
+                    )
+        if self.structure_seed is None or rule == "random" or (not share and not rule):
+            return
+        if rule == "lowest_threshold":
+            pop = self.population
+            drawn = [pop.role_distribution("threshold", r) for r in pop.roles]
+            drawn += [t.traits["threshold"] for t in pop.tribes.values() if "threshold" in t.traits]
+            if not all(isinstance(d, dist.Constant) for d in drawn):
+                return  # thresholds drawn per seed: the lowest differ between replicates
+        self._notes.append(
+            f"structure_seed is set and model.initial_defectors={rule} does not depend on "
+            "the seed: every replicate starts from the same initial defectors (use random)"
+        )
+
+    @property
+    def notes(self) -> list[str]:
+        """Warnings about the config (logged once when it is checked)."""
+        return list(self._notes)
+
+    @property
+    def edge_file(self) -> Any:
+        """The ties of ``network.file`` (:class:`sim.config.edgefile.EdgeFile`), or None."""
+        return self._edges
 
     @property
     def regions(self) -> list[str]:
@@ -722,6 +843,35 @@ class Run(_Section):
 
     def n_officials(self) -> int:
         return sum(r.count for r in self.population.roles.values()) + len(self.population.named)
+
+
+def _check_defaults_used(pop: Population) -> None:
+    """A trait set in ``population.defaults`` (away from its declared default) that no
+    official draws from is an error, not a silent no-op: every role sets its own (or
+    every tribe of it does). The precedence stays named > tribe > role > defaults."""
+    for trait, spec in pop.defaults.items():
+        if spec == dist.Constant(TRAITS_BY_NAME[trait].default):
+            continue
+        used = False
+        for role in pop.roles.values():
+            if trait in role.traits or role.count == 0:
+                continue
+            mix = role.tribes or {t: pop.tribes[t].share for t in pop.tribes}
+            if any(s > 0 and trait not in pop.tribes[t].traits for t, s in mix.items()):
+                used = True
+        for entry in pop.named.values():
+            sources = (entry.traits, pop.tribes[entry.tribe].traits, pop.roles[entry.role].traits)
+            used = used or not any(trait in src for src in sources)
+        if not used:
+            setters = [
+                f"population.roles.{r}.{trait}" for r, v in pop.roles.items() if trait in v.traits
+            ]
+            raise ConfigError(
+                f"population.defaults.{trait}",
+                getattr(spec, "value", spec),
+                f"set it where it applies ({', '.join(setters[:3]) or 'the tribes'})",
+                "no official draws from it: every role or tribe sets its own",
+            )
 
 
 # --- the boundary ----------------------------------------------------------------------------

@@ -45,6 +45,8 @@ class Parameter:
             the index of the chosen name).
         unit: what the number measures.
         slider: label of the classroom app's slider for it, if the app shows one.
+        listing: a categorical parameter that also takes a list of official ids or names.
+        text: a free text (a file path); empty means unset.
     """
 
     name: str
@@ -59,11 +61,16 @@ class Parameter:
     choices: tuple[str, ...] = ()
     unit: str = "utility"
     slider: str | None = None
+    listing: bool = False
+    text: bool = False
 
     def allowed(self) -> str:
         """What the boundary accepts, in words (the end of a one-line error)."""
+        if self.text:
+            return "a file path"
         if self.choices:
-            return "one of " + ", ".join(self.choices)
+            extra = " or a list of official ids or names" if self.listing else ""
+            return "one of " + ", ".join(self.choices) + extra
         kind = "an integer" if self.integer else "a number"
         if (self.low, self.high, self.low_open, self.high_open) == (0.0, 1.0, False, False):
             return "a probability in [0, 1]"
@@ -79,8 +86,11 @@ class Parameter:
 
     def range_text(self) -> str:
         """The range as ODD.md's tables write it: ``≥ 0``, ``[0, 1]``, ``(0, 1)``."""
+        if self.text:
+            return "path"
         if self.choices:
-            return ", ".join(f"`{c}`" for c in self.choices)
+            extra = ", a list of ids or names" if self.listing else ""
+            return ", ".join(f"`{c}`" for c in self.choices) + extra
         if self.low == -INF and self.high == INF:
             return "real"
         prefix = "integer " if self.integer else ""
@@ -92,6 +102,13 @@ class Parameter:
 
     def accepts(self, value: Any) -> bool:
         """Whether ``value`` is allowed (a finite number of the right kind, in range)."""
+        if self.text:
+            return isinstance(value, str)
+        if self.listing and isinstance(value, list | tuple):
+            return all(
+                isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool))
+                for v in value
+            )
         if self.choices:
             return isinstance(value, str) and value in self.choices
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -205,9 +222,29 @@ MODEL: tuple[Parameter, ...] = (
         "initial_defected_share",
         0.0,
         "x_0",
-        "share of the unnamed officials (lowest thresholds first) already defected at step 0",
+        "share of the unnamed officials already defected at step 0 (chosen by "
+        "initial_defectors; a share > 0 gives at least one)",
         high=1.0,
         unit="share",
+    ),
+    Parameter(
+        "initial_defectors",
+        "lowest_threshold",
+        "",
+        "who the initial defectors are: the lowest thresholds (ties by id), uniformly at "
+        "random (dynamics stream), the highest degree or betweenness, or a list of ids or names",
+        choices=("lowest_threshold", "random", "degree", "betweenness"),
+        listing=True,
+        unit="rule",
+    ),
+    Parameter(
+        "peer_threshold",
+        "share",
+        "",
+        "the peer signal s_peer: the share of one's neighbours who defected (Watts 2002) or "
+        "their count (Centola & Macy 2007)",
+        choices=("share", "count"),
+        unit="kind",
     ),
     Parameter(
         "loyalty_bonus",
@@ -334,6 +371,97 @@ TRAITS: tuple[Parameter, ...] = (
     ),
 )
 
+#: The network's keys (``network.*``, ODD 7.5): which kind of graph, and its sizes. Not read
+#: by the compiled code: :mod:`sim.world.network` builds the graph from them.
+NETWORK: tuple[Parameter, ...] = (
+    Parameter(
+        "kind",
+        "complete",
+        "",
+        "the graph of ties (ODD 7.5); ties: tribe, institution and random layers",
+        choices=(
+            "complete",
+            "ties",
+            "ring_lattice",
+            "watts_strogatz",
+            "erdos_renyi",
+            "barabasi_albert",
+            "block",
+            "edge_list",
+        ),
+        unit="kind",
+    ),
+    Parameter(
+        "tribe_degree", 0.0, "z_tribe", "ties: expected ties within one's tribe", unit="ties"
+    ),
+    Parameter(
+        "institution_degree",
+        0.0,
+        "z_inst",
+        "ties: expected ties within one's role (institution)",
+        unit="ties",
+    ),
+    Parameter("random_degree", 0.0, "z_rand", "ties: expected ties to anyone", unit="ties"),
+    Parameter(
+        "k",
+        4,
+        "k",
+        "ring_lattice, watts_strogatz: ties per official (k/2 on each side); even, < N",
+        integer=True,
+        unit="ties",
+    ),
+    Parameter(
+        "rewiring",
+        0.0,
+        "β",
+        "watts_strogatz: chance that a lattice tie is rewired to a random official",
+        high=1.0,
+        unit="probability",
+    ),
+    Parameter(
+        "mean_degree",
+        4.0,
+        "z",
+        "erdos_renyi: expected ties per official; barabasi_albert: 2m, an even integer",
+        unit="ties",
+    ),
+    Parameter(
+        "blocks",
+        "tribe",
+        "",
+        "block: the groups of the stochastic block model",
+        choices=("tribe", "role", "region"),
+        unit="kind",
+    ),
+    Parameter("within_degree", 0.0, "z_in", "block: expected ties within one's block", unit="ties"),
+    Parameter(
+        "between_degree",
+        0.0,
+        "z_out",
+        "block: expected ties to officials of other blocks",
+        unit="ties",
+    ),
+    Parameter(
+        "file",
+        "",
+        "",
+        "edge_list: a CSV of ties (columns source,target[,layer]: official ids or names) "
+        "or a GraphML file",
+        text=True,
+        unit="path",
+    ),
+    Parameter(
+        "combine",
+        "union",
+        "",
+        "how layers combine: union (one graph) or any_layer (tipped when the threshold is "
+        "met in any one layer; Brummitt, Lee & Goh 2012)",
+        choices=("union", "any_layer"),
+        unit="kind",
+    ),
+)
+NETWORK_BY_NAME: dict[str, Parameter] = {p.name: p for p in NETWORK}
+
 MODEL_BY_NAME: dict[str, Parameter] = {p.name: p for p in MODEL}
 
 # the codes of the categorical parameters, as the compiled code compares them
@@ -341,6 +469,7 @@ MYOPIC, ADAPTIVE, EXTRAPOLATIVE = (
     MODEL_BY_NAME["expectations"].choices.index(k) for k in ("myopic", "adaptive", "extrapolative")
 )
 THRESHOLD, STOPPING = (MODEL_BY_NAME["timing"].choices.index(k) for k in ("threshold", "stopping"))
+SHARE, COUNT = (MODEL_BY_NAME["peer_threshold"].choices.index(k) for k in ("share", "count"))
 TRAITS_BY_NAME: dict[str, Parameter] = {p.name: p for p in TRAITS}
 
 
@@ -358,6 +487,11 @@ def model_defaults() -> dict[str, Any]:
     return {p.name: p.default for p in MODEL}
 
 
+def network_defaults() -> dict[str, Any]:
+    """Every network key's default, by name."""
+    return {p.name: p.default for p in NETWORK}
+
+
 def trait_defaults() -> dict[str, Any]:
     """Every trait's default, by name (``population.defaults`` when a config sets none)."""
     return {p.name: p.default for p in TRAITS}
@@ -370,7 +504,9 @@ def model_params(values: dict[str, Any] | None = None, **overrides: Any) -> Mode
     fields = []
     for p in MODEL:
         value = merged[p.name]
-        if p.choices:
+        if p.listing and isinstance(value, list | tuple):
+            fields.append(len(p.choices))  # a list (the compiled code does not read it)
+        elif p.choices:
             fields.append(p.choices.index(value))
         else:
             fields.append(int(value) if p.integer else float(value))
@@ -381,5 +517,7 @@ def as_dict(params: ModelParams) -> dict[str, Any]:
     """The inverse of :func:`model_params`: names and values (choices by name)."""
     out: dict[str, Any] = {}
     for p, value in zip(MODEL, params, strict=True):
-        out[p.name] = p.choices[value] if p.choices else value
+        out[p.name] = (
+            (p.choices[value] if value < len(p.choices) else "list") if p.choices else value
+        )
     return out

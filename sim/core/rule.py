@@ -9,7 +9,7 @@ operations).
 The defection pressure on official *i* at step *t* (ODD.md, section 7.2):
 
     Δ_i = a·x_i                        private disaffection (Kuran 1989, 1991)
-        + w_peer · s_peer              share of network neighbours who defected (Granovetter 1978)
+        + w_peer · s_peer              share (or count) of network neighbours who defected
         + w_tribe · s_tribe            rank-weighted share of own tribe who defected
         + w_danger · r_region          rebellion in the home region (personal danger)
         + w_ret · τ_i · X_i · (1 − p)  retribution avoided: not caught on the losing side
@@ -31,7 +31,7 @@ import math
 from typing import NamedTuple
 
 from sim.core.compiled import compiled
-from sim.core.parameters import ADAPTIVE, EXTRAPOLATIVE, THRESHOLD
+from sim.core.parameters import ADAPTIVE, COUNT, EXTRAPOLATIVE, THRESHOLD
 from sim.core.state import ARRESTED, DEFECTED, PREPARING, Observation
 
 
@@ -49,6 +49,20 @@ def credit(survival, defector_credit, late_defector_contempt):
     (0.3, -0.2)
     """
     return defector_credit * survival - late_defector_contempt * (1.0 - survival)
+
+
+@compiled
+def peer_signal(peer_threshold, count, degree):
+    """s_peer, what an official's defected neighbours weigh (ODD 7.2): their share of his
+    ``degree`` ties (``peer_threshold: share``, Granovetter 1978, Watts 2002), or their
+    number (``count``: an absolute threshold, Centola & Macy 2007).
+
+    >>> peer_signal(0, 1, 4.0), peer_signal(1, 1, 4.0)
+    (0.25, 1.0)
+    """
+    if peer_threshold == COUNT:
+        return float(count)
+    return count / degree
 
 
 class Terms(NamedTuple):

@@ -29,9 +29,10 @@ from sim.core.state import ARRESTED, DEFECTED, PREPARING, Observation
 def observation(world, dyn, params, i):
     """What loyal official i sees at the current step (ODD 7.2, 7.8).
 
-    The peer share on the complete graph is the share of the whole group that has
+    The peer signal on the complete graph is the share of the whole group that has
     defected (Granovetter's thresholds are proportions of the group), otherwise defected
-    neighbours / degree (0 for an isolated official). The tribe share is the defected
+    neighbours / degree (0 for an isolated official); with ``peer_threshold: count``,
+    the number of them. The tribe share is the defected
     rank weight of his tribe over the total rank weight of the rest of it (0 when the
     rest weighs nothing); a loyal official is not among the defected. The survival he
     expects when his defection would be public is the forecast H = k_i + h steps ahead
@@ -115,15 +116,30 @@ def _merge_sorted(a, n_a, b, n_b, out):
 
 
 @compiled
-def _count_defected_neighbours(world, dyn, new, n_new):
-    """Add each new defector (``new[:n_new]``) to his neighbours' counts and divide out
-    their peer shares."""
+def _count_defected_neighbours(world, dyn, params, new, n_new):
+    """Add each new defector (``new[:n_new]``) to his neighbours' counts and recompute
+    their peer signals (:func:`sim.core.rule.peer_signal`); with layers kept apart
+    (``any_layer``), the signal is the largest of the layers' (Brummitt, Lee & Goh 2012:
+    tipped when the threshold is met in any one layer)."""
+    layered = world.layer_degree.shape[0] > 0
     for m in range(n_new):
         i = new[m]
         for jj in range(world.indptr[i], world.indptr[i + 1]):
             j = uint64(world.indices[jj])
             dyn.count[j] += 1
-            dyn.peer_share[j] = dyn.count[j] / world.degree[j]
+            if layered:
+                dyn.layer_count[j, uint64(world.edge_layer[jj])] += 1
+                best = 0.0
+                for k in range(world.layer_degree.shape[1]):
+                    s = rule.peer_signal(
+                        params.peer_threshold, dyn.layer_count[j, k], world.layer_degree[j, k]
+                    )
+                    best = max(best, s)
+                dyn.peer_share[j] = best
+            else:
+                dyn.peer_share[j] = rule.peer_signal(
+                    params.peer_threshold, dyn.count[j], world.degree[j]
+                )
 
 
 @compiled
@@ -222,11 +238,12 @@ def update(world, dyn, params, t):
             dyn.defected[m] = dyn.merged[m]
         dyn.n_defected[0] = n_defected = n_defected + n_new
         if world.complete:
-            share = n_defected / world.n  # a loyal official is never among them
+            # a loyal official is never among them
+            share = rule.peer_signal(params.peer_threshold, n_defected, float(world.n))
             for i in range(world.n):
                 dyn.peer_share[i] = share
         else:
-            _count_defected_neighbours(world, dyn, new, n_new)
+            _count_defected_neighbours(world, dyn, params, new, n_new)
         _defected_weights(world, dyn)
         _class_shares(world, dyn)
         dyn.n_new[0] = 0

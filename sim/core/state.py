@@ -85,7 +85,10 @@ class World(NamedTuple):
     ``class_weight[c]``).
 
     Network: ``complete`` (everyone observes everyone, kept implicit) or the CSR
-    arrays ``indptr``, ``indices``. Rebellion: ``levels[t, g]``, the exogenous schedule
+    arrays ``indptr``, ``indices``; with layers kept apart (``network.combine:
+    any_layer``), ``edge_layer`` (the layer of each entry of ``indices``) and
+    ``layer_degree[i, l]`` (ties of i in layer l, at least 1.0), else empty arrays
+    (``layer_degree`` of shape (0, 1)). Rebellion: ``levels[t, g]``, the exogenous schedule
     of region g at step t (the last row holds beyond it); ``backing[t]``, the regime's
     outside backing (likewise). Events, in the order they are
     enacted: ``event_step``, ``event_kind`` (:mod:`sim.core.events`), ``event_target``
@@ -109,6 +112,8 @@ class World(NamedTuple):
     indptr: np.ndarray
     indices: np.ndarray
     degree: np.ndarray
+    edge_layer: np.ndarray
+    layer_degree: np.ndarray
     tribe_class: np.ndarray
     class_tribe: np.ndarray
     class_weight: np.ndarray
@@ -129,8 +134,10 @@ class Dynamics(NamedTuple):
     Officials: ``state`` (a :class:`State` code), ``preparation_left``,
     ``defection_step`` (-1 if none), ``rank_weight``. Head counts: ``by_state[s, role]``.
     Public signals (:mod:`sim.core.signals`): ``count`` (defected neighbours),
-    ``peer_share``, ``class_share`` (tribe share per class), rank-weight sums per tribe
-    and region, ``rebellion`` and ``rebellion_shock`` per region, ``survival`` (p_t),
+    ``layer_count[i, l]`` (those in layer l, with ``any_layer``), ``peer_share`` (the
+    peer signal s_peer: a share or a count, ``model.peer_threshold``), ``class_share``
+    (tribe share per class), rank-weight sums per tribe and region, ``rebellion`` and
+    ``rebellion_shock`` per region, ``survival`` (p_t),
     ``survival_shock`` (S_t), ``defected_weight`` and ``total_weight`` (the rank-weighted
     share D_t is their ratio), ``collapse_step`` (the step the regime fell, -1 while it
     stands; ODD 7.9). Expectations (ODD 7.8): ``step`` (t), ``log_odds``
@@ -150,6 +157,7 @@ class Dynamics(NamedTuple):
     rank_weight: np.ndarray
     by_state: np.ndarray
     count: np.ndarray
+    layer_count: np.ndarray
     peer_share: np.ndarray
     class_share: np.ndarray
     tribe_total: np.ndarray
@@ -205,6 +213,9 @@ def new_dynamics(world: World) -> Dynamics:
         rank_weight=world.rank_weight.astype(np.float64).copy(),
         by_state=by_state,
         count=np.zeros(n, dtype=np.int64),
+        layer_count=np.zeros(
+            (world.layer_degree.shape[0], world.layer_degree.shape[1]), dtype=np.int64
+        ),
         peer_share=np.zeros(n),
         class_share=np.zeros(len(world.class_tribe)),
         tribe_total=np.zeros(world.n_tribes),

@@ -52,17 +52,92 @@ def build_structure_and_network(run: Run, streams: Streams) -> tuple[Structure, 
         tribe_degree=net.tribe_degree,
         institution_degree=net.institution_degree,
         random_degree=net.random_degree,
+        region=structure.region,
+        k=net.k,
+        rewiring=net.rewiring,
+        mean_degree=net.mean_degree,
+        blocks=net.blocks,
+        within_degree=net.within_degree,
+        between_degree=net.between_degree,
+        edges=run.edge_file,
+        combine=net.combine,
     )
     return structure, network
 
 
-def initial_defectors(structure: Structure, threshold: np.ndarray, share: float) -> np.ndarray:
-    """Officials already defected at step 0: the round(share * n) unnamed officials with
-    the lowest thresholds (ties broken by official_id)."""
+def child_stream(stream: np.random.SeedSequence, key: int) -> np.random.SeedSequence:
+    """The ``key``-th child of a stream (as ``stream.spawn`` would give it, without
+    changing ``stream``): independent of the stream's own draws."""
+    return np.random.SeedSequence(stream.entropy, spawn_key=(*stream.spawn_key, key))
+
+
+def initial_count(share: float, candidates: int) -> int:
+    """How many of ``candidates`` officials a share makes: round(share · n), but at least
+    one when the share is above 0 (a share is never silently nothing).
+
+    >>> initial_count(0.0001, 5000), initial_count(0.1, 25), initial_count(0.0, 10)
+    (1, 2, 0)
+    """
+    if share <= 0.0 or candidates == 0:
+        return 0
+    return max(1, round(share * candidates))
+
+
+def initial_defectors(
+    structure: Structure,
+    threshold: np.ndarray,
+    share: float,
+    rule: str | list = "lowest_threshold",
+    network: Network | None = None,
+    streams: Streams | None = None,
+) -> np.ndarray:
+    """Officials already defected at step 0 (ODD 7.6), sorted by id.
+
+    A list names them (ids or names of named officials). Otherwise
+    :func:`initial_count` of the unnamed officials, chosen by ``rule``:
+    ``lowest_threshold`` (ties broken by id), ``random`` (uniformly, from a child of the
+    dynamics stream: replicates differ even on a shared network), ``degree`` or
+    ``betweenness`` (highest first, ties by id; betweenness exact up to 3,000 officials,
+    else estimated from 500 sources drawn from a child of the structure stream).
+    """
+    if isinstance(rule, list | tuple):
+        names = {name: i for i, name in enumerate(structure.name) if name}
+        ids = [names[v] if isinstance(v, str) else int(v) for v in rule]
+        return np.unique(np.array(ids, dtype=np.int64))
     unnamed = np.flatnonzero(np.array([not name for name in structure.name], dtype=bool))
-    count = round(share * len(unnamed))
-    order = np.argsort(threshold[unnamed], kind="stable")
+    count = initial_count(share, len(unnamed))
+    if count == 0:
+        return np.zeros(0, np.int64)
+    if rule == "random":
+        rng = np.random.default_rng(child_stream(streams.dynamics, 0))
+        return np.sort(rng.choice(unnamed, size=count, replace=False))
+    if rule == "lowest_threshold":
+        score = threshold[unnamed]
+    elif rule == "degree":
+        score = -network.degree()[unnamed].astype(np.float64)
+    else:
+        score = -betweenness(network, streams)[unnamed]
+    order = np.argsort(score, kind="stable")
     return np.sort(unnamed[order[:count]])
+
+
+def betweenness(network: Network, streams: Streams | None) -> np.ndarray:
+    """Each official's betweenness centrality (networkx), computed once per network."""
+    if "betweenness" not in network.cache:
+        import networkx as nx
+
+        if network.complete:
+            values = np.zeros(network.n)
+        else:
+            graph = network.to_networkx()
+            k = None if network.n <= 3000 else 500
+            seed = None
+            if k is not None:
+                seed = int(child_stream(streams.structure, 1).generate_state(1)[0])
+            found = nx.betweenness_centrality(graph, k=k, seed=seed)
+            values = np.array([found[i] for i in range(network.n)])
+        network.cache["betweenness"] = values
+    return network.cache["betweenness"]
 
 
 def tribe_classes(tribe: np.ndarray, rank_weight: np.ndarray):
@@ -130,6 +205,12 @@ def build_world(
         indptr, indices = np.zeros(1, np.int64), np.zeros(0, np.int64)
     else:
         indptr, indices = network.indptr.astype(np.int64), network.indices.astype(np.int64)
+    if network.layer is None:
+        edge_layer = np.zeros(0, np.int64)
+        layer_degree = np.zeros((0, 1))
+    else:  # any_layer: the peer signal layer by layer
+        edge_layer = network.layer.astype(np.int64)
+        layer_degree = np.maximum(network.layer_degree(), 1).astype(np.float64)
     n = structure.size
     event_step, event_kind, event_target, event_value = event_arrays(run, structure.name)
     world = World(
@@ -151,6 +232,8 @@ def build_world(
         # a float degree, 1.0 for an isolated official (whose count stays 0): the peer
         # share is count / degree without a branch
         degree=np.maximum(network.degree(), 1).astype(np.float64),
+        edge_layer=edge_layer,
+        layer_degree=layer_degree,
         tribe_class=tribe_class,
         class_tribe=class_tribe,
         class_weight=class_weight,
@@ -167,7 +250,12 @@ def build_world(
         event_target=event_target,
         event_value=event_value,
         initial_defectors=initial_defectors(
-            structure, traits["threshold"], run.model.initial_defected_share
+            structure,
+            traits["threshold"],
+            run.model.initial_defected_share,
+            run.model.initial_defectors,
+            network,
+            streams,
         ),
     )
     labels = Labels(
