@@ -69,8 +69,15 @@ _WITHOUT_TALKS = [
     " {kind: defection, date: 2012-07-11, official: ambassador_to_iraq,"
     " broadcast_multiplier: 2.0}]",
 ]
-_PROPPED = ["events=[{kind: survival_shock, step: 40, size: 1.0},"
-            " {kind: survival_shock, step: 60, size: -1.0}]"]  # fmt: skip
+# the scenario's four events (an events override replaces its list) and the two shocks
+_PROPPED = [
+    "events=[{kind: arrest, date: 2012-05-01, official: republican_guard_general},"
+    " {kind: defection, date: 2012-07-05, official: republican_guard_general},"
+    " {kind: survival_shock, date: 2012-07-09, size: -0.25},"
+    " {kind: defection, date: 2012-07-11, official: ambassador_to_iraq,"
+    " broadcast_multiplier: 2.0},"
+    " {kind: survival_shock, step: 40, size: 1.0}, {kind: survival_shock, step: 60, size: -1.0}]"
+]
 CONDITIONS = {
     "syria": [],
     "no_contempt": ["model.late_defector_contempt=0"],

@@ -95,8 +95,9 @@ def test_the_reduction_holds_with_every_other_attribute_present_but_switched_off
         "privilege_weight",
         "defector_punishment",
     ]
-    roles = make_run().population.roles
+    roles = make_run("scenario=syria_stylized").population.roles
     model = simulate(
+        "scenario=syria_stylized",
         *[f"model.{w}=0" for w in weights],
         "model.peer_weight=1",
         "network.kind=complete",

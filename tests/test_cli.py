@@ -98,10 +98,10 @@ def test_bad_input_exits_with_one_line_and_writes_nothing(tmp_path, args, key, v
         ("rebellion.east.points=[[0, 2.0]]", "rebellion.east.points[0]", "[0, 1]"),
         (
             "events=[{kind: defection, step: 3, official: nobody}]",
-            "events[4].official",
+            "events[6].official",
             "republican_guard_general",
         ),
-        ("events=[{kind: party, step: 3}]", "events[4].kind", "defection"),
+        ("events=[{kind: party, step: 3}]", "events[6].kind", "defection"),
         ("foo=3", "foo", "a key at the top level"),
         ("model.peer_weight=1,2", "model.peer_weight", "--multirun"),
         ("events_file=nowhere.yaml", "events_file", "YAML file"),

@@ -11,6 +11,7 @@ from sim.agents import DefectionModel, State
 from sim.config.schema import validate
 from sim.world.network import from_pairs, random_pairs, ties_network, unrank_pairs
 from sim.world.population import build_structure, draw_traits, largest_remainder
+from tests.conftest import SCENARIOS, make_run
 
 NATION = {"nation": {"points": [[0, 0.0]]}}
 
@@ -254,3 +255,68 @@ def test_initial_defectors_are_those_with_the_lowest_thresholds():
     gone = [o.official_id for o in m.officials if o.state is State.DEFECTED]
     assert gone == [3, 6, 9] and all(m.officials[i].defection_step == 0 for i in gone)
     assert m.timeseries()[0]["share_defected"] == pytest.approx(0.3)
+
+
+def test_the_trait_plans_shortcuts_draw_the_same_numbers():
+    """TraitPlan draws a run of uniforms (normals) as one block, scaled: NumPy's
+    uniform(low, high, n) must be low + (high - low) * random(n), and normal(mean, sd, n)
+    mean + sd * standard_normal(n), bit for bit; tribe classes by one sort must be
+    np.unique's."""
+    from sim.world.build import tribe_classes
+
+    for seed in range(50):
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        low, high = sorted(np.random.default_rng(seed + 1000).uniform(-3, 3, 2))
+        assert np.array_equal(a.uniform(low, high, 300), low + (high - low) * b.random(300))
+        assert np.array_equal(
+            a.normal(low, high - low, 300), low + (high - low) * b.standard_normal(300)
+        )
+        rng = np.random.default_rng(seed)
+        tribe = rng.integers(0, 4, 200)
+        weight = rng.choice([0.5, 1.0, 2.0, 3.0], 200)
+        classes, of = np.unique(
+            np.stack([tribe.astype(float), weight]), axis=1, return_inverse=True
+        )
+        mine, class_tribe, class_weight = tribe_classes(tribe, weight)
+        assert np.array_equal(mine, of.ravel())
+        assert np.array_equal(class_tribe, classes[0]) and np.array_equal(class_weight, classes[1])
+
+
+def _draw_traits_one_by_one(population, structure, rng):
+    """draw_traits as it was before the trait plan: every entry in order, written whole."""
+    from sim.core.parameters import TRAITS
+
+    tribes, roles, named = population.tribes, population.roles, population.named
+    n_unnamed = sum(role.count for role in roles.values())
+    traits = {}
+    for trait in TRAITS:
+        values = np.zeros(structure.size, dtype=np.int64 if trait.integer else np.float64)
+        start = 0
+        for role_name, role in roles.items():
+            idx = np.arange(start, start + role.count)
+            start += role.count
+            values[idx] = population.role_distribution(trait.name, role_name).draw(len(idx), rng)
+            for t, tribe in enumerate(tribes.values()):
+                if trait.name in tribe.traits:
+                    cell = idx[structure.tribe[idx] == t]
+                    values[cell] = tribe.traits[trait.name].draw(len(cell), rng)
+        for j, (name, entry) in enumerate(named.items()):
+            spec = population.distribution(trait.name, entry.role, entry.tribe, name)
+            values[n_unnamed + j] = spec.draw(1, rng)[0]
+        traits[trait.name] = values
+    return traits
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_the_trait_plan_draws_what_drawing_one_by_one_draws(scenario):
+    from sim.world.population import TraitPlan
+
+    run = make_run(f"scenario={scenario}")
+    structure = build_structure(run.population, run.regions, np.random.default_rng(0))
+    plan = TraitPlan(run.population, structure)
+    for seed in range(3):
+        mine = plan.draw(np.random.default_rng(seed))
+        theirs = _draw_traits_one_by_one(run.population, structure, np.random.default_rng(seed))
+        for name in theirs:
+            assert np.array_equal(mine[name], theirs[name]), (scenario, seed, name)
+            assert mine[name].dtype == theirs[name].dtype

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import signal
 import subprocess
@@ -71,13 +70,15 @@ def test_a_sweep_writes_one_row_per_run_and_each_row_reproduces_with_the_mesa_ag
         f"hydra.sweep.dir={tmp_path}",
     )
     assert out.returncode == 0, out.stderr
-    runs = pd.read_csv(tmp_path / "runs.csv")
-    curves = pd.read_csv(tmp_path / "curves.csv")
+    runs = pd.read_parquet(tmp_path / "runs")
+    curves = pd.read_parquet(tmp_path / "curves")
     assert len(runs) == 12 and runs["point"].nunique() == 3
     assert sorted(runs["model.retribution_weight"].unique()) == [0.0, 1.0, 2.0]
     assert len(curves) == 12 * 81
     assert set(runs["seed"]) == set(replicate_seeds(0, 4).tolist())
-    assert "[sweep] 3/3 points" in out.stderr
+    assert "3/3 points" in out.stderr
+    # the curves carry the parameter columns too: no join needed
+    assert sorted(curves["model.retribution_weight"].unique()) == [0.0, 1.0, 2.0]
     row = runs[runs["model.retribution_weight"] == 2.0].iloc[2]
     model = simulate(make_config(f"seed={row['seed']}", "model.retribution_weight=2.0", "steps=80"))
     one = Summary.of(model.timeseries())
@@ -98,7 +99,7 @@ def test_the_sweep_path_does_not_import_mesa(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert len(pd.read_csv(tmp_path / "runs.csv")) == 4
+    assert len(pd.read_parquet(tmp_path / "runs")) == 4
 
 
 def test_a_killed_sweep_resumes_with_every_point_exactly_once(tmp_path):
@@ -108,6 +109,7 @@ def test_a_killed_sweep_resumes_with_every_point_exactly_once(tmp_path):
         "-m",
         "sim",
         "--multirun",
+        "scenario=syria_stylized",  # 96 steps
         f"model.retribution_weight={values}",
         "replicates=30",
         f"hydra.sweep.dir={tmp_path}",
@@ -122,7 +124,7 @@ def test_a_killed_sweep_resumes_with_every_point_exactly_once(tmp_path):
     deadline = time.time() + 120
     done = []
     while time.time() < deadline:
-        done = list(tmp_path.glob("points/*/runs.csv"))
+        done = list(tmp_path.glob("runs/*.parquet"))
         if len(done) >= 3 or proc.poll() is not None:
             break
         time.sleep(0.05)
@@ -130,22 +132,22 @@ def test_a_killed_sweep_resumes_with_every_point_exactly_once(tmp_path):
     proc.wait()
     assert 3 <= len(done) < 12, f"the kill did not land mid-way ({len(done)} points done)"
     assert not (tmp_path / "runs.csv").exists()
-    for runs_file in tmp_path.glob("points/*/runs.csv"):  # finished points are whole
-        with open(runs_file, newline="") as f:
-            assert len(list(csv.DictReader(f))) == 30
+    for runs_file in tmp_path.glob("runs/*.parquet"):  # finished points are whole
+        assert len(pd.read_parquet(runs_file)) == 30
+        assert (tmp_path / "curves" / runs_file.name).is_file()
 
     out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
-    runs = pd.read_csv(tmp_path / "runs.csv")
+    runs = pd.read_parquet(tmp_path / "runs")
     assert runs["point"].nunique() == 12 and len(runs) == 12 * 30
     assert sorted(runs["model.retribution_weight"].unique()) == [v / 10 for v in range(12)]
     assert runs.groupby("point").size().eq(30).all()
-    assert len(pd.read_csv(tmp_path / "curves.csv")) == 12 * 30 * 97
+    assert len(pd.read_parquet(tmp_path / "curves")) == 12 * 30 * 97
     assert not list(tmp_path.rglob("*.tmp")), "a partial file was left behind"
     skipped = [
         int(line.split("(")[1].split()[0])
         for line in out.stderr.splitlines()
-        if line.startswith("[sweep] 12/12 points")
+        if "12/12 points" in line
     ]
     assert skipped and skipped[-1] >= len(done), "the re-run redid finished points"
 
@@ -160,8 +162,10 @@ def test_sweeps_run_through_the_parallel_and_cluster_launchers(tmp_path, launche
         f"hydra.sweep.dir={tmp_path}",
     )
     assert out.returncode == 0, out.stderr
-    runs = pd.read_csv(tmp_path / "runs.csv")
+    runs = pd.read_parquet(tmp_path / "runs")
     assert len(runs) == 6 and runs["point"].nunique() == 2
+    assert sorted(runs["model.peer_weight"].unique()) == [0.4, 0.8]
+    assert "replicates" not in runs and runs.columns.is_unique  # fixed overrides are not columns
 
 
 def test_named_sweeps_are_validated_before_anything_runs():

@@ -6,6 +6,7 @@
 - :mod:`sim.analysis.cascades`: Watts's cascade condition, Gleeson & Cahalane's fixed
   point, the heterogeneous mean field over a run's drawn officials;
 - :mod:`sim.analysis.globalgame`: the global game of regime change, an exact benchmark;
+- :mod:`sim.analysis.sensitivity`: Sobol indices of a sweep over a Sobol sample;
 - :mod:`sim.analysis.plots`: figures, as functions that take an Axes.
 
 The names below are loaded when first used, so that a sweep job, which needs only the
@@ -31,6 +32,12 @@ _WHERE = {
     "bifurcation": "meanfield",
     "fold_points": "meanfield",
     "RUN_KEYS": "metrics",
+    "PooledWarning": "metrics",
+    "swept_columns": "metrics",
+    "tipping_points": "metrics",
+    "sobol_indices": "sensitivity",
+    "plot_cascade_band": "plots",
+    "plot_tipping_curve": "plots",
     "TippingPoint": "metrics",
     "cascade_probability": "metrics",
     "crossing_step": "metrics",

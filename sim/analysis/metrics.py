@@ -24,6 +24,59 @@ from scipy import optimize, stats
 from sim.analysis.summary import steepest_rise
 
 RUN_KEYS = ["point", "replicate"]
+#: columns of the sweep tables that are not swept parameters
+NOT_PARAMETERS = {
+    *RUN_KEYS,
+    "seed",
+    "step",
+    "steps",
+    "n_officials",
+    "sample.row",
+    "sample.block",
+    "cascade",
+    "crossing_step",
+    "final_share",
+    "steepest_rise_step",
+    "steepest_rise",
+    "peak_preparing",
+    "peak_preparing_step",
+    "final_arrested",
+    "final_survival",
+    "collapse_step",
+    "share_defected",
+    "n_preparing",
+    "n_arrested",
+    "perceived_survival",
+    "n_defected",
+}
+
+
+class PooledWarning(UserWarning):
+    """An analysis pooled runs over a swept parameter (``pool=True``)."""
+
+
+def swept_columns(table: pd.DataFrame) -> list[str]:
+    """The parameter columns of a sweep table that take more than one value."""
+    return [c for c in table.columns if c not in NOT_PARAMETERS and table[c].nunique() > 1]
+
+
+def _others(table: pd.DataFrame, parameter: str | None, by: Sequence[str] | None, pool: bool):
+    """The columns to group by besides ``parameter``: ``by`` if given, else every other
+    swept parameter; with ``pool``, none, and a warning naming what was pooled."""
+    others = [c for c in swept_columns(table) if c != parameter]
+    if by is not None:
+        return list(by)
+    if pool:
+        if others:
+            import warnings
+
+            warnings.warn(
+                f"pooled over the swept parameters {', '.join(others)} (pool=True)",
+                PooledWarning,
+                stacklevel=3,
+            )
+        return []
+    return others
 
 
 # --- per run ---------------------------------------------------------------------------
@@ -76,14 +129,20 @@ def run_metrics(curves: pd.DataFrame, cutoff: float = 0.5) -> pd.DataFrame:
 def mean_curve(
     curves: pd.DataFrame,
     column: str = "share_defected",
-    by: Sequence[str] = (),
+    by: Sequence[str] | None = None,
     level: float = 0.95,
+    pool: bool = False,
 ) -> pd.DataFrame:
     """Mean of ``column`` over replicates at each step, with a ``level`` confidence band
     of the mean (Student t: mean ± t · sd / sqrt(n)); one band per ``by`` group.
 
+    ``by`` defaults to every swept parameter of the table (:func:`swept_columns`), so
+    points are never averaged together unless asked: ``pool=True`` averages over them
+    and warns (:class:`PooledWarning`) naming what it pooled.
+
     Returns columns ``*by, step, mean, low, high, n``.
     """
+    by = _others(curves, None, by, pool)
     groups = [*by, "step"]
     agg = curves.groupby(groups)[column].agg(["mean", "std", "count"]).reset_index()
     t = stats.t.ppf(0.5 + level / 2, np.maximum(agg["count"] - 1, 1))
@@ -108,15 +167,27 @@ def wilson_interval(successes, trials, level: float = 0.95) -> tuple[np.ndarray,
 
 
 def cascade_probability(
-    runs: pd.DataFrame, parameter: str, cutoff: float = 0.5, level: float = 0.95
+    runs: pd.DataFrame,
+    parameter: str,
+    cutoff: float = 0.5,
+    level: float = 0.95,
+    by: Sequence[str] | None = None,
+    pool: bool = False,
 ) -> pd.DataFrame:
-    """P(cascade) per value of ``parameter`` (final share >= cutoff), with Wilson intervals."""
-    cascade = runs["final_share"] >= cutoff
-    table = cascade.groupby(runs[parameter]).agg(["sum", "count"]).reset_index()
+    """P(cascade) per value of ``parameter`` (final share >= cutoff), with Wilson intervals.
+
+    On a sweep of several parameters, one row per value of ``parameter`` and of every
+    other swept parameter (``by`` defaults to them: :func:`swept_columns`); pooling over
+    them must be asked for (``pool=True``) and warns (:class:`PooledWarning`).
+    """
+    by = _others(runs, parameter, by, pool)
+    keys = [*by, parameter]
+    cascade = (runs["final_share"] >= cutoff).rename("cascade")
+    table = cascade.groupby([runs[k] for k in keys]).agg(["sum", "count"]).reset_index()
     low, high = wilson_interval(table["sum"], table["count"], level)
     return pd.DataFrame(
         {
-            parameter: table[parameter],
+            **{k: table[k] for k in keys},
             "cascades": table["sum"],
             "runs": table["count"],
             "p_cascade": table["sum"] / table["count"],
@@ -180,7 +251,16 @@ def tipping_point(
     The logistic fit uses every run (cascade: final share >= cutoff). The bootstrap
     resamples runs within each swept value (a stratified bootstrap, so every value keeps
     its number of runs), refits, and takes percentiles of x50.
+
+    Runs that vary another swept parameter are refused (ValueError): select one value
+    of it first (``runs[runs[key] == value]``), or use :func:`tipping_points`.
     """
+    others = [c for c in swept_columns(runs) if c != parameter]
+    if others:
+        raise ValueError(
+            f"the runs vary {', '.join(others)} too: one tipping point along {parameter} "
+            "would pool them; select one value of each, or use tipping_points(..., by=...)"
+        )
     x = runs[parameter].to_numpy(dtype=float)
     y = (runs["final_share"].to_numpy() >= cutoff).astype(float)
     b0, b1 = _fit_logistic(x, y)
@@ -208,3 +288,22 @@ def tipping_point(
         slope=float(b1),
         jump=jump,
     )
+
+
+def tipping_points(
+    runs: pd.DataFrame, parameter: str, by: Sequence[str] | None = None, **kwargs
+) -> pd.DataFrame:
+    """:func:`tipping_point` along ``parameter`` for every combination of the other
+    swept parameters (``by``, default all of them): one row each."""
+    by = _others(runs, parameter, by, False)
+    if not by:
+        tp = tipping_point(runs, parameter, **kwargs)
+        return pd.DataFrame([tp.__dict__])
+    rows = []
+    for key, group in runs.groupby(by, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        sub = group.drop(columns=by)
+        rows.append(
+            {**dict(zip(by, key, strict=True)), **tipping_point(sub, parameter, **kwargs).__dict__}
+        )
+    return pd.DataFrame(rows)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import matplotlib
 
-matplotlib.use("Agg")  # files only; the classroom app brings its own backend
+if "ipykernel" not in sys.modules:  # a notebook keeps its inline backend
+    matplotlib.use("Agg")  # files only; the classroom app brings its own backend
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -325,3 +327,68 @@ def draw_network(
     )
     ax.set_aspect("equal")
     ax.axis("off")
+
+
+# --- the standard figures of a sweep ----------------------------------------------------------
+def plot_cascade_band(
+    ax: Axes,
+    curves: Any,
+    column: str = "share_defected",
+    by: Sequence[str] | None = None,
+    level: float = 0.95,
+    pool: bool = False,
+) -> Axes:
+    """The cascade curve: the mean of ``column`` over replicates at each step, with its
+    ``level`` confidence band, one line per group of ``by`` (default: every swept
+    parameter of the table, :func:`sim.analysis.metrics.mean_curve`)."""
+    from sim.analysis.metrics import mean_curve
+
+    band = mean_curve(curves, column, by=by, level=level, pool=pool)
+    keys = [c for c in band.columns if c not in {"step", "mean", "low", "high", "n"}]
+    groups = band.groupby(keys, sort=True) if keys else [((), band)]
+    for i, (key, g) in enumerate(groups):
+        key = key if isinstance(key, tuple) else (key,)
+        label = ", ".join(
+            f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+            for k, v in zip(keys, key, strict=True)
+        )
+        style = series_style(i)
+        ax.plot(g["step"], g["mean"], label=label or f"mean ({int(g['n'].max())} runs)", **style)
+        ax.fill_between(g["step"], g["low"], g["high"], color=style["color"], alpha=0.2, lw=0)
+    ax.set_xlabel("step")
+    ax.set_ylabel(f"{column.replace('_', ' ')} (mean, {level:.0%} band)")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_tipping_curve(
+    ax: Axes, runs: Any, parameter: str, cutoff: float = 0.5, level: float = 0.95, n_boot: int = 500
+) -> Axes:
+    """The tipping curve: P(cascade) (final share >= ``cutoff``) against ``parameter``
+    with Wilson intervals, the logistic fit, and the tipping point (P = 1/2) with its
+    bootstrap interval shaded. The runs must vary ``parameter`` only (select one value
+    of any other swept parameter first)."""
+    from sim.analysis.metrics import _fit_logistic, cascade_probability, tipping_point
+
+    tp = tipping_point(runs, parameter, cutoff=cutoff, n_boot=n_boot, level=level)
+    table = cascade_probability(runs, parameter, cutoff=cutoff, level=level)
+    x = table[parameter].to_numpy(dtype=float)
+    p = table["p_cascade"].to_numpy()
+    err = np.vstack([p - table["low"].to_numpy(), table["high"].to_numpy() - p])
+    ax.errorbar(x, p, yerr=err, fmt="o", color=OKABE_ITO[0], capsize=3, label="P(cascade), Wilson")
+    b0, b1 = _fit_logistic(
+        runs[parameter].to_numpy(dtype=float), (runs["final_share"] >= cutoff).to_numpy(float)
+    )
+    grid = np.linspace(x.min(), x.max(), 200)
+    ax.plot(
+        grid, 1 / (1 + np.exp(-(b0 + b1 * grid))), color=OKABE_ITO[1], ls="--", label="logistic fit"
+    )
+    ax.axvspan(
+        tp.low, tp.high, color=OKABE_ITO[2], alpha=0.2, lw=0, label=f"tipping point, {level:.0%}"
+    )
+    ax.axvline(tp.estimate, color=OKABE_ITO[2], lw=1.2)
+    ax.set_xlabel(parameter)
+    ax.set_ylabel(f"P(final share >= {cutoff:g})")
+    ax.set_ylim(-0.03, 1.03)
+    ax.legend(fontsize="small")
+    return ax

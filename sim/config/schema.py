@@ -14,13 +14,14 @@ nested sections and records where a value sits, so that the error names its key.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import (
@@ -474,6 +475,13 @@ def resolve_path(path: str | Path) -> Path:
     return PROJECT_ROOT / p
 
 
+@functools.lru_cache(maxsize=16)
+def _load_yaml(path: str, mtime_ns: int, size: int) -> Any:
+    """A YAML file's contents, read once per version of the file (a sweep checks the
+    same events file at every point; the key changes when the file does)."""
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+
+
 def read_events_file(path: Any) -> list[dict]:
     """The ``model`` blocks of a documented events file, each with its entry's date."""
     allowed = "a YAML file of documented events (a mapping with a list 'events')"
@@ -483,7 +491,8 @@ def read_events_file(path: Any) -> list[dict]:
     if not p.is_file():
         raise ConfigError("events_file", path, allowed, "not found")
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        stat = p.stat()
+        doc = _load_yaml(str(p.resolve()), stat.st_mtime_ns, stat.st_size) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         raise ConfigError(
             "events_file", path, allowed, f"unreadable ({type(e).__name__})"
@@ -588,6 +597,7 @@ def _rebellion(raw: Any, calendar: Calendar | None) -> RebellionSchedule:
 
 class Output(_Section):
     figure: bool = True  # write cascade.png
+    tables: Literal["parquet", "csv", "both"] = "parquet"  # a sweep's tables (sim/run/store.py)
 
 
 _Model = create_model(
@@ -631,6 +641,7 @@ class Run(_Section):
     structure_seed: Seed | None = None
     replicates: Replicates = 1
     sweep_name: str = "sweep"
+    sample: dict[str, Any] | None = None  # a sampled sweep (sim/run/samplers.py)
     steps: Steps = 100
     calendar: Calendar | None = None
     model: Model = Model()

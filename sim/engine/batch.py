@@ -5,8 +5,9 @@ Each replicate is the Mesa model's run for its seed, exactly: the same world
 draws (:mod:`sim.engine.pcg64`), run from its first step to its last in one compiled
 call (:mod:`sim.engine.kernel`) with its arrays in the processor's cache.
 ``tests/test_engine.py`` checks that both paths give identical files. A replicate's
-world is built when it runs; with ``structure_seed`` set, one structure and network are
-built and shared.
+world is built when it runs (memory grows with the officials, not the replicates);
+what the replicates share is worked out once (:class:`sim.world.build.WorldPlan`), and
+with ``structure_seed`` set, one structure and network are built and shared.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from sim.config.schema import Run
 from sim.core.signals import curve_names
 from sim.core.state import new_dynamics
 from sim.engine import kernel, pcg64
-from sim.world import Labels, build_structure_and_network, build_world
+from sim.world import Labels, build_structure_and_network
+from sim.world.build import WorldPlan
 from sim.world.streams import dynamics_generator, seed_streams
 from sim.world.tables import event_rows, official_rows, timeseries_rows
 
@@ -130,14 +132,16 @@ def run_batch(
     kept: list[Details] = []
     labels = None
     step_seconds = 0.0
+    plan = WorldPlan(run, steps, shared)  # what the replicates share, once
     for r, seed in enumerate(seeds):
-        world, labels_r, traits = build_world(run, int(seed), steps, shared)
+        streams = seed_streams(int(seed), run.structure_seed)
+        world, labels_r, traits = plan.world(int(seed), streams)
         if labels is None:
             labels = labels_r
             names = curve_names(labels.role_names, labels.region_names)
             rows = np.zeros((len(seeds), steps + 1, len(names)))
         dyn = new_dynamics(world)
-        stream = pcg64.state_of(dynamics_generator(seed_streams(int(seed), run.structure_seed)))
+        stream = pcg64.state_of(dynamics_generator(streams))
         stepping = time.perf_counter()
         kernel.run(world, dyn, params, steps, stream, jumps, np.empty(n, np.int64), rows[r])
         step_seconds += time.perf_counter() - stepping
@@ -169,3 +173,22 @@ def run_batch(
     )
     result._rows = rows
     return result
+
+
+def warm_up(run: Run) -> None:
+    """Compile the engine in this process (or load it from numba's on-disk cache),
+    saying so in one line when it has never been compiled on this machine (about 20 s
+    the first time; the kernels are cached beside the source afterwards)."""
+    if kernel.run.signatures:
+        return
+    import sys
+    from pathlib import Path
+
+    cache = Path(kernel.__file__).parent / "__pycache__"
+    if not any(cache.glob("kernel.run-*.nbi")):
+        print(
+            "[sim] compiling the engine the first time (about 20 s; cached for next time)...",
+            file=sys.stderr,
+            flush=True,
+        )
+    run_batch(run, [0], 1)

@@ -18,10 +18,20 @@ Writes ``bench.json`` and prints the same figures as a table:
   (configs/sweep/reference.yaml: 100 points x 100 replicates of 1,000 officials x 100
   steps) on all cores with the joblib launcher, from a fresh folder, as one command: wall
   time, and the peak of the summed resident memory of all its processes;
+- ``sweep_step_s``: the engine's own stepping time of the same runs, summed over the
+  sweep's points and divided by its worker processes (what the sweep would take if
+  setting up, checking and writing cost nothing); ``sweep_overhead_ratio``:
+  sweep_wall_s / sweep_step_s (issue 13: <= 3); ``sweep_setup_share``: the points'
+  set-up time (checking the config, building the worlds) over their whole time;
+- ``run_s_n100000``, ``run_peak_rss_mib_n100000``: one run of 100,000 officials (the
+  Syria regime scaled up) for 100 steps with the batched engine, in a fresh process:
+  the run's time (compiled kernels loaded first) and the process's peak memory;
+  ``peak_rss_mib_n100000_r64``: 64 replicates of it (10 steps each), whose worlds are
+  built one at a time (issue 15: memory grows with the work, not the replicates);
 - ``help_start_s``: ``python -m sim --help``, median of 3.
 
-Targets (issue 3): ratio_n1000 >= 300, sweep_wall_s <= 60, sweep_peak_rss_mib <= 2048,
-help_start_s <= 1.5.
+Targets (issues 3 and 13): ratio_n1000 >= 1000, sweep_overhead_ratio <= 3,
+sweep_wall_s <= 60, sweep_peak_rss_mib <= 2048, help_start_s <= 1.5.
 """
 
 from __future__ import annotations
@@ -55,7 +65,8 @@ SYRIA_1000 = {
 }
 REPLICATES = 64
 TARGETS = {
-    "ratio_n1000": (">=", 300),
+    "ratio_n1000": (">=", 1000),
+    "sweep_overhead_ratio": ("<=", 3),
     "foresight_slowdown": ("<=", 1.5),
     "sweep_wall_s": ("<=", 60),
     "sweep_peak_rss_mib": ("<=", 2048),
@@ -115,7 +126,7 @@ def engine_rates(n: int, mesa_steps: int, batched_steps: int) -> dict[str, float
     return figures
 
 
-def reference_sweep() -> tuple[int, float, float]:
+def reference_sweep() -> dict[str, float]:
     folder = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     try:
         command = [
@@ -131,24 +142,73 @@ def reference_sweep() -> tuple[int, float, float]:
         proc = subprocess.Popen(
             command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        parent, peak = psutil.Process(proc.pid), 0
-        while proc.poll() is None:
-            try:
-                rss = parent.memory_info().rss + sum(
-                    c.memory_info().rss for c in parent.children(recursive=True)
-                )
-                peak = max(peak, rss)
-            except psutil.Error:
-                pass
-            time.sleep(0.05)
+        peak = _peak_rss(proc)
         wall = time.perf_counter() - start
         if proc.returncode != 0:
             raise SystemExit(f"the reference sweep failed (exit {proc.returncode})")
-        with open(folder / "runs.csv") as f:
-            runs = sum(1 for _ in f) - 1
-        return runs, wall, peak / 2**20
+        import pyarrow.dataset as ds
+
+        runs = ds.dataset(folder / "runs", format="parquet").count_rows()
+        t = json.loads((folder / "timings.json").read_text())
+        step = t["step"] / t["workers"]
+        return {
+            "sweep_runs": runs,
+            "sweep_wall_s": round(wall, 2),
+            "sweep_peak_rss_mib": round(peak / 2**20),
+            "sweep_step_s": round(step, 2),
+            "sweep_overhead_ratio": round(wall / step, 2),
+            "sweep_setup_share": round(t["setup"] / (t["setup"] + t["step"] + t["write"]), 3),
+        }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _peak_rss(proc: subprocess.Popen) -> int:
+    """The peak of the summed resident memory of a process and its children."""
+    parent, peak = psutil.Process(proc.pid), 0
+    while proc.poll() is None:
+        try:
+            rss = parent.memory_info().rss + sum(
+                c.memory_info().rss for c in parent.children(recursive=True)
+            )
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    return peak
+
+
+_LARGE = """
+import json, resource, sys, time
+from sim.config.compose import compose_config
+from sim.config.schema import validate
+from sim.engine.batch import run_batch, warm_up
+from sim.run.bench import regime
+replicates, steps = int(sys.argv[1]), int(sys.argv[2])
+warm_up(validate(compose_config(*regime(1000), "steps=2")))  # compile on a small world
+run = validate(compose_config(*regime(100_000), f"steps={steps}"))
+start = time.perf_counter()
+batch = run_batch(run, list(range(replicates)), steps)
+seconds = time.perf_counter() - start
+# VmHWM: this process's own peak (ru_maxrss would carry the parent's over exec)
+status = open("/proc/self/status").read().split("VmHWM:")
+peak = int(status[1].split()[0]) * 1024 if len(status) > 1 else (
+    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+)
+print(json.dumps({"seconds": seconds, "peak": peak}))
+"""
+
+
+def large_run(replicates: int, steps: int) -> dict[str, float]:
+    """Time and peak memory of ``replicates`` runs of 100,000 officials, in a fresh process."""
+    out = subprocess.run(
+        [sys.executable, "-c", _LARGE, str(replicates), str(steps)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def help_start() -> float:
@@ -171,8 +231,12 @@ def main() -> None:
         figures.update(engine_rates(n, mesa_steps, batched_steps))
         rate = figures[f"batched_agent_steps_per_s_n{n}"]
         figures[f"ratio_n{n}"] = round(rate / figures[f"mesa_agent_steps_per_s_n{n}"], 1)
-    runs, wall, rss = reference_sweep()
-    figures.update(sweep_runs=runs, sweep_wall_s=round(wall, 2), sweep_peak_rss_mib=round(rss))
+    figures.update(reference_sweep())
+    one = large_run(1, 100)
+    figures["run_s_n100000"] = round(one["seconds"], 2)
+    figures["run_peak_rss_mib_n100000"] = round(one["peak"] / 2**20)
+    many = large_run(REPLICATES, 10)
+    figures["peak_rss_mib_n100000_r64"] = round(many["peak"] / 2**20)
     figures["help_start_s"] = round(help_start(), 3)
     figures["machine"] = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
     atomic_write(PROJECT_ROOT / "bench.json", lambda f: f.write(json.dumps(figures, indent=2)))

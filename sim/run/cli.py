@@ -13,6 +13,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +169,157 @@ def _explain(error: Exception, overrides: list[str]) -> ConfigError:
     )
 
 
+def compose_checked(overrides: Sequence[str], hydra_config: bool = False) -> Any:
+    """The resolved config of ``python -m sim <overrides>`` (a dict; with
+    ``hydra_config``, the OmegaConf node with Hydra's settings); a composition error
+    becomes a ConfigError naming the override at fault."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    register_declared_defaults()
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="sim"):
+        try:
+            cfg = compose(CONFIG_NAME, overrides=list(overrides), return_hydra_config=hydra_config)
+            return cfg if hydra_config else OmegaConf.to_container(cfg, resolve=True)
+        except ConfigError:
+            raise
+        except Exception as e:
+            raise _explain(e, list(overrides)) from None
+
+
+def sweep_plan(
+    overrides: Sequence[str], sweeper_params: dict[str, Any] | None
+) -> tuple[list[str], list[str]]:
+    """A multirun's fixed overrides and its swept keys (command line first, then the
+    named sweep's parameters that the command line does not set)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    fixed, keys = [], []
+    for text in overrides:
+        o = parser.parse_overrides([text])[0]
+        key = o.get_key_element().lstrip("+~")
+        if key.startswith("hydra"):
+            continue
+        if o.is_sweep_override():
+            keys.append(key)
+        else:
+            fixed.append(o.input_line)
+    set_here = {o.split("=", 1)[0].lstrip("+~") for o in fixed}
+    for key in sweeper_params or {}:
+        if key not in keys and key not in set_here:
+            keys.append(key)
+    return fixed, keys
+
+
+@dataclass
+class SweepRequest:
+    """What ``python -m sim --multirun ...`` asks for."""
+
+    base: dict[str, Any]
+    grid: dict[str, list[Any]]
+    sample: Any
+    folder: Path
+    launcher: str
+    workers: int | None
+
+
+LOCAL_LAUNCHERS = {"basic", "joblib"}
+
+
+def sweep_request(overrides: Sequence[str]) -> SweepRequest:
+    """Parse a multirun's overrides into its base config, grid or sample, and folder."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+
+    from sim.config.schema import validate
+
+    parser = OverridesParser.create()
+    parsed = [_parse_override(parser, t) for t in overrides]
+    hydra_side = [
+        o.input_line for o in parsed if o.get_key_element().lstrip("+~").startswith("hydra")
+    ]
+    fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
+    fixed = [t for t in fixed if t not in hydra_side]
+    full = compose_checked([*fixed, *hydra_side], hydra_config=True)
+    params = dict(full.hydra.sweeper.get("params") or {})
+    launcher = str(
+        OmegaConf.select(full, "hydra.runtime.choices", default={}).get("hydra/launcher", "basic")
+    )
+    folder = Path(str(OmegaConf.select(full, "hydra.sweep.dir")))
+    n_jobs = OmegaConf.select(full, "hydra.launcher.n_jobs", default=None)
+    workers = None if n_jobs in (None, -1) else int(n_jobs)
+    base = OmegaConf.to_container(
+        OmegaConf.masked_copy(full, [k for k in full if k != "hydra"]), resolve=True
+    )
+    grid: dict[str, list[Any]] = {}
+    groups = config_groups()
+    set_here = {t.split("=", 1)[0].lstrip("+~") for t in fixed}
+    sweeps = [o for o in parsed if o.is_sweep_override()]
+    for key, value in params.items():
+        if key not in {o.get_key_element() for o in sweeps} and key not in set_here:
+            sweeps.append(parser.parse_overrides([f"{key}={value}"])[0])
+    for o in sweeps:
+        key = o.get_key_element().lstrip("+~")
+        if key in groups:
+            launcher = f"hydra ({key} is a config group)"
+        grid[key] = list(o.sweep_iterator())
+    sample = None
+    if base.get("sample") is not None:
+        from sim.run.samplers import from_config
+
+        if grid:
+            raise ConfigError(
+                next(iter(grid)), "...", "either a sample (sample=...) or swept values, not both"
+            )
+        sample = from_config(base["sample"])
+    validate(base)
+    return SweepRequest(base, grid, sample, folder, launcher, workers)
+
+
+def _parse_override(parser: Any, text: str) -> Any:
+    try:
+        return parser.parse_overrides([text])[0]
+    except Exception as e:  # Hydra raises its own parse exception type
+        reason = str(e).splitlines()[0]
+        raise ConfigError(
+            "override",
+            text,
+            "key=value, e.g. model.peer_weight=0.5 or scenario=granovetter_riot",
+            f"cannot be parsed ({reason})",
+        ) from None
+
+
+def local_sweep(request: SweepRequest) -> None:
+    """Run a multirun on this machine's cores through :func:`sim.api.sweep`."""
+    from sim.api import sweep
+
+    tables = request.base.get("output", {}).get("tables", "parquet")
+    result = sweep(
+        request.grid if request.sample is None else None,
+        sample=request.sample,
+        config=request.base,
+        folder=request.folder,
+        workers=request.workers,
+        tables=tables,
+    )
+    stats = result.stats
+    timings = {
+        k: getattr(stats, k)
+        for k in ("points", "skipped", "runs", "wall", "setup", "step", "write", "workers")
+    }
+    from sim.files import atomic_write
+
+    # the last session's timings, for make bench (sweep_overhead_ratio)
+    atomic_write(result.folder / "timings.json", lambda f: f.write(json.dumps(timings)))
+    csv = " and runs.csv, curves.csv" if tables in ("csv", "both") else ""
+    print(
+        f"[sweep] {stats.points} points ({stats.skipped} already done), {len(result.runs)} runs "
+        f"in {stats.wall:.1f} s: {result.folder}/runs/ and curves/ (Parquet){csv}",
+        file=sys.stderr,
+    )
+
+
 def task(cfg: Any) -> None:
     """The Hydra job: run one scenario into Hydra's output folder and print its summary,
     or, in a multirun, one sweep point's replicates."""
@@ -226,15 +378,37 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         print(f"defection-sim {__version__}")
         return
+    flags, overrides = split_argv(argv)
+    multirun = "-m" in flags or "--multirun" in flags
     if not _INFO_FLAGS.intersection(flags):
+        from sim.files import DiskFullError
+
         quiet = logging.getLogger("sim")
         level = quiet.level
         quiet.setLevel(logging.ERROR)  # warnings are logged once, by the run itself
         try:
+            if multirun and not {"--cfg", "-c"}.intersection(flags):
+                request = sweep_request(overrides)
+                if request.launcher in LOCAL_LAUNCHERS:
+                    # every point is checked (grid_points) before anything is written
+                    local_sweep(request)
+                    return
+                if request.sample is not None:
+                    raise ConfigError(
+                        "sample", "...", "a local launcher (basic or joblib) for a sampled sweep"
+                    )
             precheck(argv)
+            if multirun and not {"--cfg", "-c"}.intersection(flags):
+                # a cluster launcher: each Hydra job runs one point into the same store
+                from sim.run.store import SweepFolder
+
+                SweepFolder(request.folder).check([*request.grid], request.base)
         except ConfigError as e:
             print(f"error: {e}", file=sys.stderr)
             raise SystemExit(EXIT_BAD_INPUT) from None
+        except DiskFullError as e:
+            print(f"error: {e}", file=sys.stderr)
+            raise SystemExit(1) from None
         finally:
             quiet.setLevel(level)
     import hydra

@@ -53,10 +53,27 @@ def simulate(config: Run | Mapping[str, Any]):
                 event.step,
                 run.steps,
             )
+    _compile_notice()
     model = DefectionModel(run)
     for _ in range(run.steps):
         model.step()
     return model
+
+
+def _compile_notice() -> None:
+    """One line when the model's compiled functions have never been cached here (their
+    first compilation takes about 20 s; numba caches them beside the source)."""
+    import sys
+
+    import sim.core
+
+    cache = Path(sim.core.__file__).parent / "__pycache__"
+    if not any(cache.glob("rule.*.nbi")):
+        print(
+            "[sim] compiling the model the first time (about 20 s; cached for next time)...",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def run(

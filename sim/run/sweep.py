@@ -1,15 +1,17 @@
-"""Parameter sweeps: one Hydra multirun job = one parameter point with its replicates.
+"""Parameter sweeps: every point's replicates through the batched engine, into a store.
 
     python -m sim --multirun model.peer_weight=0.2,0.4,0.6 replicates=50
-    python -m sim --multirun sweep=reference hydra/launcher=joblib
+    python -m sim --multirun sweep=reference          # a named grid, on all cores
+    python -m sim --multirun sweep=sobol_syria        # a named Sobol sample
+    sim.api.sweep({"model.peer_weight": [0.2, 0.4]}, replicates=50)   # from Python
 
-Each job runs its point's replicates through the batched engine (no Mesa), and writes
-``<sweep dir>/points/<hash>/runs.csv``, ``curves.csv`` and ``config.yaml``, each through a
-temporary file renamed into place; ``<hash>`` is a hash of the point's resolved config.
-A job whose point already has its files skips it, so re-running an interrupted sweep
-completes it without redoing or duplicating anything. When the multirun ends,
-:class:`SweepCallback` writes the sweep's tables: ``runs.csv`` (one row per run) and
-``curves.csv`` (one row per run and step), which ``pandas.read_csv`` reads directly.
+A sweep is a list of points (a grid's product, or a sample's rows), each a config with
+its replicates. :func:`run_points` runs them on all cores (a process pool; each worker
+ends when its parent dies), into a :class:`sim.run.store.SweepFolder`: one Parquet file
+per point and table, written atomically. A point whose files exist is skipped, so
+re-running an interrupted sweep completes it without redoing or duplicating anything.
+The command line runs local sweeps this way; with a cluster launcher (submitit, Ray),
+each Hydra job runs one point (:func:`run_point`) into the same store.
 
 Replicate seeds: ``SeedSequence(seed).generate_state(replicates)``, the same at every
 point (common random numbers, so points are compared on the same draws); each is
@@ -19,25 +21,28 @@ reruns that replicate with the Mesa agents, identically.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import json
+import contextlib
+import copy
+import itertools
 import os
 import sys
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-from sim.analysis.summary import RUN_COLUMNS, summaries
-from sim.files import atomic_write
-
-CURVE_COLUMNS = ["share_defected", "n_preparing", "n_arrested", "perceived_survival", "n_defected"]
-STATE_DIR = ".sweep"
+from sim.errors import ConfigError
+from sim.run.store import (  # noqa: F401  (point_hash: re-exported)
+    CURVE_COLUMNS,
+    SweepFolder,
+    get_path,
+    point_hash,
+    point_tables,
+)
 
 
 def replicate_seeds(seed: int, replicates: int) -> np.ndarray:
@@ -45,13 +50,302 @@ def replicate_seeds(seed: int, replicates: int) -> np.ndarray:
     return np.random.SeedSequence(seed).generate_state(replicates, dtype=np.uint32).astype(np.int64)
 
 
-def point_hash(cfg: Mapping[str, Any]) -> str:
-    """A hash of everything that determines the point's results (not its output options)."""
-    keep = {k: v for k, v in cfg.items() if k not in {"hydra", "output", "sweep_name"}}
-    text = json.dumps(keep, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+# --- points ---------------------------------------------------------------------------------
+@dataclass
+class Point:
+    """One parameter point: its resolved config, the swept values, its hash."""
+
+    cfg: dict[str, Any]
+    parameters: dict[str, Any]
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. the sample's row and block
+    digest: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.digest:
+            self.digest = point_hash(self.cfg)
 
 
+def set_path(cfg: dict[str, Any], key: str, value: Any) -> None:
+    """Set a dotted key of a resolved config (the key must exist)."""
+    *parents, last = key.split(".")
+    node = cfg
+    for part in parents:
+        node = node[part]
+    node[last] = value
+
+
+def check_keys(base: Mapping[str, Any], keys: Sequence[str]) -> None:
+    """Refuse a swept key that is not a key of the config (one line, nothing written)."""
+    from sim.errors import one_of
+
+    for key in keys:
+        node: Any = base
+        path: list[str] = []
+        for part in key.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                options = list(node) if isinstance(node, Mapping) else []
+                where = f"under '{'.'.join(path)}'" if path else "at the top level"
+                raise ConfigError(
+                    key,
+                    part,
+                    one_of(options, part, f"a parameter {where}:")
+                    if options
+                    else f"a key of the config ('{'.'.join(path)}' has none)",
+                    "unknown parameter",
+                )
+            node, path = node[part], [*path, part]
+        if isinstance(node, Mapping | list):
+            raise ConfigError(key, node, "a parameter with one value (a number or a name)")
+        if key in {"replicates", "sweep_name", "sample"}:
+            raise ConfigError(key, "", "a parameter of the model or the run", "not sweepable")
+
+
+def typed(run: Any, key: str, raw: Any) -> Any:
+    """The swept value as the checked config holds it (a float for a float parameter)."""
+    node: Any = run
+    try:
+        for part in key.split("."):
+            node = node[part] if isinstance(node, Mapping) else getattr(node, part)
+    except (AttributeError, KeyError, TypeError):
+        node = raw
+    return node if isinstance(node, bool | int | float | str) else str(raw)
+
+
+def grid_points(base: Mapping[str, Any], grid: Mapping[str, Sequence[Any]]) -> list[Point]:
+    """The points of a grid: every combination of the values (the first key varies
+    slowest), each a checked config. Raises ConfigError before anything is written."""
+    from sim.config.schema import validate
+
+    check_keys(base, list(grid))
+    for key, values in grid.items():
+        if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray):
+            raise ConfigError(key, values, "a list of values")
+        if len(values) == 0:
+            raise ConfigError(key, "[]", "a non-empty list of values", "empty range")
+    points = []
+    for combo in itertools.product(*grid.values()):
+        cfg = copy.deepcopy(dict(base))
+        for key, value in zip(grid, combo, strict=True):
+            set_path(cfg, key, _plain(value))
+        run = validate(cfg)
+        params = {k: typed(run, k, v) for k, v in zip(grid, combo, strict=True)}
+        points.append(Point(cfg, params))
+    return points
+
+
+def sample_points(base: Mapping[str, Any], sample: Any) -> list[Point]:
+    """The points of a sample (:class:`sim.run.samplers.Sample`), each a checked config."""
+    from sim.config.schema import validate
+
+    check_keys(base, list(sample.ranges))
+    points = []
+    for i, row in enumerate(sample.values):
+        cfg = copy.deepcopy(dict(base))
+        for key, value in zip(sample.ranges, row, strict=True):
+            set_path(cfg, key, _plain(value))
+        run = validate(cfg)
+        params = {k: typed(run, k, v) for k, v in zip(sample.ranges, row, strict=True)}
+        points.append(Point(cfg, params, extra=sample.extra(i)))
+    return points
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+# --- one point ------------------------------------------------------------------------------
+def compute_point(point: Point, folder: SweepFolder) -> dict[str, float]:
+    """Run a point's replicates and write its tables; returns its timings (seconds):
+    ``setup`` (checking the config, building the worlds), ``step`` (the compiled
+    stepping) and ``write``."""
+    from sim.config.schema import validate
+    from sim.engine.batch import run_batch
+
+    started = time.perf_counter()
+    run = validate(point.cfg)
+    seeds = replicate_seeds(run.seed, run.replicates)
+    batch = run_batch(run, seeds, run.steps)
+    computed = time.perf_counter()
+    runs, curves = point_tables(
+        point.digest,
+        point.parameters,
+        seeds,
+        batch.curves,
+        batch.state.shape[1],
+        run.steps,
+        point.extra,
+    )
+    record = {
+        "parameters": point.parameters,
+        "replicate_seeds": seeds.tolist(),
+        **{k: v for k, v in point.cfg.items() if k != "hydra"},
+    }
+    folder.write_point(point.digest, runs, curves, record)
+    return {
+        "setup": computed - started - batch.step_seconds,
+        "step": batch.step_seconds,
+        "write": time.perf_counter() - computed,
+        "runs": len(seeds),
+    }
+
+
+def _job(args: tuple[Point, str]) -> dict[str, float]:
+    point, path = args
+    return compute_point(point, SweepFolder(path))
+
+
+# --- workers that end with their parent ------------------------------------------------------
+_watching = False
+
+
+def watch_parent(interval: float = 0.5) -> None:
+    """End this (worker) process soon after its parent dies (a daemon thread polling the
+    parent's pid): killing a sweep's parent leaves no worker computing for nobody."""
+    global _watching
+    if _watching:
+        return
+    _watching = True
+    parent = os.getppid()
+    if sys.stderr is not sys.__stderr__ and sys.__stderr__ is not None:
+        # forked from a Jupyter kernel: its output streams are the parent's sockets
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+def _pool_context():
+    import multiprocessing as mp
+
+    # fork: a worker starts with the parent's compiled kernels and imports, in milliseconds
+    return mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+
+
+# --- many points ------------------------------------------------------------------------------
+@dataclass
+class SweepStats:
+    """What :func:`run_points` did, for the progress line and ``make bench``."""
+
+    points: int = 0
+    skipped: int = 0
+    runs: int = 0
+    wall: float = 0.0
+    setup: float = 0.0
+    step: float = 0.0
+    write: float = 0.0
+    workers: int = 1
+
+
+def run_points(
+    points: Sequence[Point],
+    folder: SweepFolder,
+    parameters: Sequence[str],
+    base: Mapping[str, Any],
+    workers: int | None = None,
+    progress: bool | Callable[[str], None] = True,
+) -> SweepStats:
+    """Run every point not yet done into ``folder`` (held locked meanwhile), on
+    ``workers`` processes (default: every core)."""
+    started = time.perf_counter()
+    workers = max(1, min(workers or os.cpu_count() or 1, len(points) or 1))
+    stats = SweepStats(points=len(points), workers=workers)
+    say = _progress_printer(progress)
+    with folder.claim(parameters, base):
+        todo = [p for p in dict((p.digest, p) for p in points).values()]
+        todo = [p for p in todo if not folder.done(p.digest)]
+        stats.skipped = len({p.digest for p in points}) - len(todo)
+        if todo:
+            from sim.config.schema import validate
+            from sim.engine.batch import warm_up
+
+            warm_up(validate(todo[0].cfg))  # once, before the workers fork
+            import pyarrow.parquet  # noqa: F401  (imported once, not by every worker)
+        finished = stats.skipped
+
+        def account(t: Mapping[str, float]) -> None:
+            nonlocal finished
+            finished += 1
+            stats.runs += int(t["runs"])
+            stats.setup += t["setup"]
+            stats.step += t["step"]
+            stats.write += t["write"]
+            say(_line(finished, len({p.digest for p in points}), stats, started))
+
+        say(_line(finished, len({p.digest for p in points}), stats, started))
+        if workers == 1 or len(todo) <= 1:
+            for p in todo:
+                account(compute_point(p, folder))
+        else:
+            from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+            with ProcessPoolExecutor(
+                workers, mp_context=_pool_context(), initializer=watch_parent
+            ) as pool:
+                pending = {pool.submit(_job, (p, str(folder.path))) for p in todo}
+                try:
+                    while pending:
+                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                        for future in done:
+                            account(future.result())
+                except BaseException:
+                    for future in pending:
+                        future.cancel()
+                    raise
+        say(None)
+    stats.wall = time.perf_counter() - started
+    return stats
+
+
+def _line(finished: int, total: int, stats: SweepStats, started: float) -> str:
+    elapsed = time.perf_counter() - started
+    rate = stats.runs / elapsed if elapsed > 0 else 0.0
+    computed = finished - stats.skipped
+    left = ""
+    if computed and finished < total:
+        left = f" | ~{(total - finished) * elapsed / computed:.0f} s left"
+    width = 24
+    filled = int(width * finished / total) if total else width
+    bar = "#" * filled + "." * (width - filled)
+    return (
+        f"[sweep] [{bar}] {finished}/{total} points ({stats.skipped} already done) | "
+        f"{stats.runs} runs in {elapsed:.1f} s, {rate:.0f} runs/s{left}"
+    )
+
+
+def _progress_printer(progress: bool | Callable[[str], None]) -> Callable[[str | None], None]:
+    """One progress line, rewritten in place on a terminal; elsewhere (a log, a
+    notebook) a line every few seconds and the last one."""
+    if callable(progress):
+        return lambda text: progress(text) if text else None
+    if not progress:
+        return lambda text: None
+    tty = sys.stderr.isatty()
+    last = {"text": "", "shown": "", "at": -1e9}
+
+    def show(text: str) -> None:
+        print(("\r" + text) if tty else text, end="" if tty else "\n", file=sys.stderr, flush=True)
+        last["shown"], last["at"] = text, time.perf_counter()
+
+    def say(text: str | None) -> None:
+        if text is None:  # the end: the last state, then a new line on a terminal
+            if last["text"] and last["text"] != last["shown"]:
+                show(last["text"])
+            if tty and last["shown"]:
+                print(file=sys.stderr, flush=True)
+            return
+        last["text"] = text
+        if tty or time.perf_counter() - last["at"] >= 2.0:
+            show(text)
+
+    return say
+
+
+# --- the Hydra job of a cluster launcher -----------------------------------------------------
 def swept_values(overrides: Sequence[str]) -> dict[str, str]:
     """The job's own overrides (``key=value``), without Hydra's."""
     out = {}
@@ -63,170 +357,31 @@ def swept_values(overrides: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _csv_text(header: Sequence[str], columns: Sequence[np.ndarray | list]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(zip(*columns, strict=True))
-    return buffer.getvalue()
-
-
-def _write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda f: f.write(text))
-
-
 def run_point(
     cfg: Mapping[str, Any], sweep_dir: Path, overrides: Sequence[str], job_label: str = ""
 ) -> tuple[str, bool]:
-    """Run (or skip, if done) one sweep point. Returns (hash, whether it was run now)."""
+    """Run (or skip, if done) one sweep point in a Hydra job. Returns (hash, whether it
+    was run now). The parent (:class:`SweepCallback`) holds the folder's lock."""
     from sim.config.schema import validate
-    from sim.engine.batch import run_batch
 
+    watch_parent()
     run = validate(cfg)
-    digest = point_hash(cfg)
-    point_dir = Path(sweep_dir) / "points" / digest
-    _register(sweep_dir, digest)
-    for stale in point_dir.glob(".*.tmp"):  # left by a run that was killed mid-write
-        stale.unlink(missing_ok=True)
-    if (point_dir / "runs.csv").is_file() and (point_dir / "curves.csv").is_file():
-        _progress(sweep_dir, job_label, skipped=True)
-        return digest, False
-
-    replicates, steps = run.replicates, run.steps
-    seeds = replicate_seeds(run.seed, replicates)
-    batch = run_batch(run, seeds, steps)
+    folder = SweepFolder(sweep_dir)
     swept = swept_values(overrides)
-    figures = summaries(batch.curves)
-    n_officials = batch.state.shape[1]
-    runs_header = ["point", *swept, "replicate", "seed", *RUN_COLUMNS, "n_officials", "steps"]
-    runs_columns = [
-        [digest] * replicates,
-        *([value] * replicates for value in swept.values()),
-        np.arange(replicates),
-        seeds,
-        *(figures[c] for c in RUN_COLUMNS),
-        [n_officials] * replicates,
-        [steps] * replicates,
-    ]
-    steps_axis = np.arange(steps + 1)
-    curves_header = ["point", "replicate", "seed", "step", *CURVE_COLUMNS]
-    curves_columns = [
-        [digest] * (replicates * (steps + 1)),
-        np.repeat(np.arange(replicates), steps + 1),
-        np.repeat(seeds, steps + 1),
-        np.tile(steps_axis, replicates),
-        *(
-            batch.curves[c].T.ravel().astype(np.int64 if c.startswith("n_") else np.float64)
-            for c in CURVE_COLUMNS
-        ),
-    ]
-    resolved = {k: v for k, v in cfg.items() if k != "hydra"}
-    atomic_write(
-        point_dir / "config.yaml",
-        lambda f: yaml.safe_dump(
-            {"overrides": list(overrides), "replicate_seeds": seeds.tolist(), **resolved},
-            f,
-            sort_keys=False,
-        ),
-    )
-    _write_text(point_dir / "curves.csv", _csv_text(curves_header, curves_columns))
-    # runs.csv last: its presence (with curves.csv) marks the point as done
-    _write_text(point_dir / "runs.csv", _csv_text(runs_header, runs_columns))
-    _progress(sweep_dir, job_label, skipped=False, runs=replicates)
-    return digest, True
-
-
-# --- bookkeeping of one multirun: which points belong to it, progress ---------------------------
-def _session_file(sweep_dir: Path) -> Path:
-    return Path(sweep_dir) / STATE_DIR / "session.json"
-
-
-def _register(sweep_dir: Path, digest: str) -> None:
-    """Record that this multirun includes the point (one small file per point)."""
-    session = _read_session(sweep_dir)
-    folder = Path(sweep_dir) / STATE_DIR / f"points-{session.get('id', 'none')}"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / digest).touch()
-
-
-def _read_session(sweep_dir: Path) -> dict[str, Any]:
-    try:
-        return json.loads(_session_file(sweep_dir).read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-def _progress(sweep_dir: Path, job_label: str, skipped: bool, runs: int = 0) -> None:
-    """One line per finished point: points done, runs per second, time left."""
-    session = _read_session(sweep_dir)
-    state = Path(sweep_dir) / STATE_DIR
-    kind = "skipped" if skipped else "done"
-    (state / f"{kind}-{session.get('id', 'none')}").mkdir(parents=True, exist_ok=True)
-    marker = state / f"{kind}-{session.get('id', 'none')}" / f"{os.getpid()}-{time.time_ns()}"
-    marker.write_text(str(runs))
-    done_dir = state / f"done-{session.get('id', 'none')}"
-    skipped_dir = state / f"skipped-{session.get('id', 'none')}"
-    done = list(done_dir.glob("*")) if done_dir.is_dir() else []
-    n_skipped = len(list(skipped_dir.glob("*"))) if skipped_dir.is_dir() else 0
-    total = session.get("total")
-    elapsed = max(time.time() - session.get("started", time.time()), 1e-9)
-    n_runs = sum(int(p.read_text() or 0) for p in done)
-    finished = len(done) + n_skipped
-    rate = n_runs / elapsed
-    left = ""
-    if total and done:
-        remaining = max(total - finished, 0)
-        left = f" | ~{remaining * elapsed / len(done):.0f} s left"
-    of = f"/{total}" if total else ""
+    keys = (folder.manifest() or {}).get("parameters")  # written by SweepCallback
+    if keys is not None:  # the swept keys only, not the fixed overrides
+        swept = {k: v for k, v in swept.items() if k in keys}
+    point = Point(dict(cfg), {k: typed(run, k, v) for k, v in swept.items()})
+    if folder.done(point.digest):
+        print(f"[sweep] already done | {job_label}", file=sys.stderr, flush=True)
+        return point.digest, False
+    t = compute_point(point, folder)
     print(
-        f"[sweep] {finished}{of} points ({n_skipped} already done) | {n_runs} runs in "
-        f"{elapsed:.1f} s, {rate:.0f} runs/s{left}" + (f" | {job_label}" if job_label else ""),
+        f"[sweep] {t['runs']} runs in {t['setup'] + t['step'] + t['write']:.1f} s | {job_label}",
         file=sys.stderr,
         flush=True,
     )
-
-
-def count_points(overrides: Sequence[str], sweeper_params: Mapping[str, Any] | None) -> int:
-    """Number of jobs of a multirun: the product of the sweeps' lengths."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parser = OverridesParser.create()
-    texts = list(overrides) + [f"{k}={v}" for k, v in (sweeper_params or {}).items()]
-    total = 1
-    seen = set()
-    for text in texts:
-        override = parser.parse_overrides([text])[0]
-        key = override.get_key_element()
-        if key in seen or key.startswith("hydra"):
-            continue  # a command-line value replaces the sweep file's
-        seen.add(key)
-        if override.is_sweep_override():
-            total *= len(list(override.sweep_string_iterator()))
-    return total
-
-
-def merge(sweep_dir: Path, digests: Sequence[str]) -> tuple[Path, Path]:
-    """Concatenate the points' tables into the sweep's ``runs.csv`` and ``curves.csv``."""
-    sweep_dir = Path(sweep_dir)
-    out = []
-    for name in ("runs.csv", "curves.csv"):
-        parts = [sweep_dir / "points" / d / name for d in sorted(set(digests))]
-        parts = [p for p in parts if p.is_file()]
-
-        def write(f, parts=parts):
-            header_written = False
-            for part in parts:
-                with open(part, encoding="utf-8") as src:
-                    header = src.readline()
-                    if not header_written:
-                        f.write(header)
-                        header_written = True
-                    for block in iter(lambda src=src: src.read(1 << 20), ""):
-                        f.write(block)
-
-        atomic_write(sweep_dir / name, write)
-        out.append(sweep_dir / name)
-    return out[0], out[1]
+    return point.digest, True
 
 
 try:  # the callback needs Hydra; the rest of this module does not
@@ -235,29 +390,37 @@ except ImportError:  # pragma: no cover
     Callback = object  # type: ignore[misc,assignment]
 
 
+#: the lock of the folder a Hydra multirun writes, held by the parent process (module
+#: state, not the callback's: a cluster launcher pickles the callbacks)
+_HELD = contextlib.ExitStack()
+
+
 class SweepCallback(Callback):
-    """Hydra callback: counts a multirun's points at its start, merges its tables at its end."""
+    """Hydra callback of a multirun through a launcher: holds the folder's lock for the
+    whole multirun (checking it holds this sweep), writes the CSV tables at its end."""
 
     def on_multirun_start(self, config, **kwargs) -> None:
-        sweep_dir = Path(config.hydra.sweep.dir)
-        (sweep_dir / STATE_DIR).mkdir(parents=True, exist_ok=True)
-        for stale in sweep_dir.glob(".*.tmp"):  # a merge killed mid-write
-            stale.unlink(missing_ok=True)
+        from omegaconf import OmegaConf
+
+        from sim.run.cli import sweep_plan
+
+        container = OmegaConf.to_container(config, resolve=False)
+        overrides = list(config.hydra.overrides.task)
+        _, keys = sweep_plan(overrides, dict(config.hydra.sweeper.get("params") or {}))
+        base = {k: v for k, v in container.items() if k != "hydra"}
+        folder = SweepFolder(Path(config.hydra.sweep.dir))
         try:
-            total = count_points(
-                list(config.hydra.overrides.task), dict(config.hydra.sweeper.get("params") or {})
-            )
-        except Exception:  # progress is a convenience: never fail a sweep over it
-            total = None
-        session = {"id": str(time.time_ns()), "started": time.time(), "total": total}
-        atomic_write(_session_file(sweep_dir), lambda f: f.write(json.dumps(session)))
+            _HELD.enter_context(folder.claim(keys, base))
+        except ConfigError as e:
+            print(f"error: {e}", file=sys.stderr)
+            raise SystemExit(2) from None
 
     def on_multirun_end(self, config, **kwargs) -> None:
-        sweep_dir = Path(config.hydra.sweep.dir)
-        session = _read_session(sweep_dir)
-        folder = sweep_dir / STATE_DIR / f"points-{session.get('id', 'none')}"
-        digests = [p.name for p in folder.glob("*")] if folder.is_dir() else []
-        if not digests:
-            return
-        runs, curves = merge(sweep_dir, digests)
-        print(f"[sweep] {len(digests)} points: {runs} and {curves}", file=sys.stderr, flush=True)
+        try:
+            folder = SweepFolder(Path(config.hydra.sweep.dir))
+            if config.get("output", {}).get("tables", "parquet") in ("csv", "both"):
+                folder.export_csv()
+            n = len(folder.points())
+            print(f"[sweep] {n} points in {folder.path}", file=sys.stderr, flush=True)
+        finally:
+            _HELD.close()

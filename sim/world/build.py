@@ -14,7 +14,7 @@ from sim.config.schema import Calendar, Run
 from sim.core import events as event_kinds
 from sim.core.state import World
 from sim.world.network import Network, build_network
-from sim.world.population import Structure, build_structure, draw_traits
+from sim.world.population import Structure, TraitPlan, build_structure
 from sim.world.streams import Streams, seed_streams
 
 
@@ -142,11 +142,24 @@ def betweenness(network: Network, streams: Streams | None) -> np.ndarray:
 
 def tribe_classes(tribe: np.ndarray, rank_weight: np.ndarray):
     """Officials of the same tribe and rank weight, who see the same tribe share while
-    loyal. Returns each official's class, and each class's tribe and rank weight."""
-    classes, of = np.unique(
-        np.stack([tribe.astype(np.float64), rank_weight]), axis=1, return_inverse=True
-    )
-    return of.astype(np.int64).ravel(), classes[0].astype(np.int64), classes[1].copy()
+    loyal. Returns each official's class, and each class's tribe and rank weight.
+
+    Classes are numbered in the order of (tribe, rank weight), as ``np.unique`` of the
+    pairs would number them, with one sort instead of its structured-array sort.
+    """
+    tribe = np.asarray(tribe)
+    rank_weight = np.asarray(rank_weight, dtype=np.float64)
+    if not len(tribe):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    order = np.lexsort((rank_weight, tribe))
+    t, w = tribe[order], rank_weight[order]
+    new = np.empty(len(order), dtype=bool)
+    new[0] = True
+    new[1:] = (t[1:] != t[:-1]) | (w[1:] != w[:-1])
+    sorted_class = np.cumsum(new) - 1
+    of = np.empty(len(order), dtype=np.int64)
+    of[order] = sorted_class
+    return of, t[new].astype(np.int64), w[new].copy()
 
 
 def rebellion_levels(run: Run, steps: int, schedule=None) -> np.ndarray:
@@ -196,75 +209,119 @@ def build_world(
     ``shared`` is the structure and network of :func:`build_structure_and_network`
     when several runs share them (``structure_seed``).
     """
-    streams = seed_streams(seed, run.structure_seed)
-    structure, network = shared or build_structure_and_network(run, streams)
-    traits = draw_traits(run.population, structure, np.random.default_rng(streams.parameters))
-    rank_weight = traits["rank_weight"].astype(np.float64)
-    tribe_class, class_tribe, class_weight = tribe_classes(structure.tribe, rank_weight)
-    if network.complete:
-        indptr, indices = np.zeros(1, np.int64), np.zeros(0, np.int64)
-    else:
-        indptr, indices = network.indptr.astype(np.int64), network.indices.astype(np.int64)
-    if network.layer is None:
-        edge_layer = np.zeros(0, np.int64)
-        layer_degree = np.zeros((0, 1))
-    else:  # any_layer: the peer signal layer by layer
-        edge_layer = network.layer.astype(np.int64)
-        layer_degree = np.maximum(network.layer_degree(), 1).astype(np.float64)
-    n = structure.size
-    event_step, event_kind, event_target, event_value = event_arrays(run, structure.name)
-    world = World(
-        n=n,
-        disaffection=traits["disaffection"],
-        privileges=traits["privileges"],
-        exposure=traits["exposure"],
-        amnesty_trust=traits["amnesty_trust"],
-        threshold=traits["threshold"],
-        preparation_time=traits["preparation_time"],
-        rank_weight=rank_weight,
-        role=structure.role,
-        tribe=structure.tribe,
-        region=structure.region,
-        free=~structure.scripted,
-        complete=network.complete,
-        indptr=indptr,
-        indices=indices,
+    return WorldPlan(run, steps, shared).world(seed)
+
+
+class WorldPlan:
+    """What the worlds of one config share, worked out once: the rebellion and backing
+    schedules, the scheduled events, the labels and, when the structure is shared
+    (``structure_seed``), the structure, network, trait plan and initial tribe classes.
+    :meth:`world` then builds one seed's World as :func:`build_world` does, exactly."""
+
+    def __init__(
+        self, run: Run, steps: int | None = None, shared: tuple[Structure, Network] | None = None
+    ) -> None:
+        self.run = run
+        steps = run.steps if steps is None else steps
+        self.levels = rebellion_levels(run, steps)
+        self.backing = rebellion_levels(run, steps, run.backing_schedule)[:, 0].copy()
+        pop = run.population
+        n_unnamed = sum(role.count for role in pop.roles.values())
+        names = [""] * n_unnamed + list(pop.named)
+        self.events = event_arrays(run, names)
+        self.unnamed = np.arange(n_unnamed)
+        self.shared = shared
+        self._plans: dict[int, tuple] = {}
+        self._classes: dict[int, tuple] = {}  # the last rank weights and their classes
+        if shared is not None:
+            self._plans[id(shared[0])] = self._plan(*shared)
+
+    def _plan(self, structure: Structure, network: Network) -> tuple:
+        if network.complete:
+            indptr, indices = np.zeros(1, np.int64), np.zeros(0, np.int64)
+        else:
+            indptr, indices = network.indptr.astype(np.int64), network.indices.astype(np.int64)
         # a float degree, 1.0 for an isolated official (whose count stays 0): the peer
         # share is count / degree without a branch
-        degree=np.maximum(network.degree(), 1).astype(np.float64),
-        edge_layer=edge_layer,
-        layer_degree=layer_degree,
-        tribe_class=tribe_class,
-        class_tribe=class_tribe,
-        class_weight=class_weight,
-        n_tribes=len(structure.tribe_names),
-        role_sizes=np.bincount(structure.role, minlength=len(structure.role_names)).astype(
-            np.int64
-        ),
-        levels=rebellion_levels(run, run.steps if steps is None else steps),
-        backing=rebellion_levels(run, run.steps if steps is None else steps, run.backing_schedule)[
-            :, 0
-        ].copy(),
-        event_step=event_step,
-        event_kind=event_kind,
-        event_target=event_target,
-        event_value=event_value,
-        initial_defectors=initial_defectors(
-            structure,
-            traits["threshold"],
-            run.model.initial_defected_share,
-            run.model.initial_defectors,
-            network,
-            streams,
-        ),
-    )
-    labels = Labels(
-        role_names=structure.role_names,
-        tribe_names=structure.tribe_names,
-        region_names=structure.region_names,
-        names=structure.name,
-        labels={name: entry.label or name for name, entry in run.population.named.items()},
-        event_labels=[e.label for e in run.scheduled_events],
-        calendar=run.calendar,
-    )
-    return world, labels, traits
+        degree = np.maximum(network.degree(), 1).astype(np.float64)
+        if network.layer is None:
+            edge_layer = np.zeros(0, np.int64)
+            layer_degree = np.zeros((0, 1))
+        else:  # any_layer: the peer signal layer by layer
+            edge_layer = network.layer.astype(np.int64)
+            layer_degree = np.maximum(network.layer_degree(), 1).astype(np.float64)
+        role_sizes = np.bincount(structure.role, minlength=len(structure.role_names))
+        labels = Labels(
+            role_names=structure.role_names,
+            tribe_names=structure.tribe_names,
+            region_names=structure.region_names,
+            names=structure.name,
+            labels={name: entry.label or name for name, entry in self.run.population.named.items()},
+            event_labels=[e.label for e in self.run.scheduled_events],
+            calendar=self.run.calendar,
+        )
+        traits = TraitPlan(self.run.population, structure)
+        sizes = role_sizes.astype(np.int64)
+        return indptr, indices, degree, edge_layer, layer_degree, sizes, labels, traits
+
+    def world(
+        self, seed: int, streams: Streams | None = None
+    ) -> tuple[World, Labels, dict[str, np.ndarray]]:
+        """The World of ``seed``, its labels and the officials' traits."""
+        run = self.run
+        streams = streams or seed_streams(seed, run.structure_seed)
+        structure, network = self.shared or build_structure_and_network(run, streams)
+        plan = self._plans.get(id(structure)) or self._plan(structure, network)
+        indptr, indices, degree, edge_layer, layer_degree, role_sizes, labels, trait_plan = plan
+        traits = trait_plan.draw(np.random.default_rng(streams.parameters))
+        rank_weight = traits["rank_weight"].astype(np.float64)
+        last = self._classes.get(id(structure))
+        if last is not None and np.array_equal(last[0], rank_weight):
+            tribe_class, class_tribe, class_weight = last[1]  # rank weights as before
+        else:
+            classes = tribe_classes(structure.tribe, rank_weight)
+            tribe_class, class_tribe, class_weight = classes
+            if self.shared is not None:
+                self._classes[id(structure)] = (rank_weight, classes)
+        event_step, event_kind, event_target, event_value = self.events
+        threshold = traits["threshold"]
+        world = World(
+            n=structure.size,
+            disaffection=traits["disaffection"],
+            privileges=traits["privileges"],
+            exposure=traits["exposure"],
+            amnesty_trust=traits["amnesty_trust"],
+            threshold=threshold,
+            preparation_time=traits["preparation_time"],
+            rank_weight=rank_weight,
+            role=structure.role,
+            tribe=structure.tribe,
+            region=structure.region,
+            free=~structure.scripted,
+            complete=network.complete,
+            indptr=indptr,
+            indices=indices,
+            degree=degree,
+            edge_layer=edge_layer,
+            layer_degree=layer_degree,
+            tribe_class=tribe_class,
+            class_tribe=class_tribe,
+            class_weight=class_weight,
+            n_tribes=len(structure.tribe_names),
+            role_sizes=role_sizes,
+            levels=self.levels,
+            backing=self.backing,
+            event_step=event_step,
+            event_kind=event_kind,
+            event_target=event_target,
+            event_value=event_value,
+            initial_defectors=initial_defectors(
+                structure,
+                threshold,
+                run.model.initial_defected_share,
+                run.model.initial_defectors,
+                network,
+                streams,
+            ),
+        )
+        return world, labels, traits

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from sim.config.schema import Population
+from sim.core.distributions import Constant, Normal, Uniform
 from sim.core.parameters import TRAITS
 
 
@@ -88,22 +90,91 @@ def draw_traits(
     for each trait, each role's officials from the role's distribution (or the
     defaults), then redrawn for those of each tribe that sets it, then each named
     official. Precedence: named official > tribe > role > defaults > declared default."""
-    tribes, roles, named = population.tribes, population.roles, population.named
-    n_unnamed = sum(role.count for role in roles.values())
-    traits: dict[str, np.ndarray] = {}
-    for trait in TRAITS:
-        values = np.zeros(structure.size, dtype=np.int64 if trait.integer else np.float64)
-        start = 0
-        for role_name, role in roles.items():
-            idx = np.arange(start, start + role.count)
-            start += role.count
-            values[idx] = population.role_distribution(trait.name, role_name).draw(len(idx), rng)
-            for t, tribe in enumerate(tribes.values()):
-                if trait.name in tribe.traits:
-                    cell = idx[structure.tribe[idx] == t]
-                    values[cell] = tribe.traits[trait.name].draw(len(cell), rng)
-        for j, (name, entry) in enumerate(named.items()):
-            spec = population.distribution(trait.name, entry.role, entry.tribe, name)
-            values[n_unnamed + j] = spec.draw(1, rng)[0]
-        traits[trait.name] = values
-    return traits
+    return TraitPlan(population, structure).draw(rng)
+
+
+class TraitPlan:
+    """The draws of :func:`draw_traits` worked out once for a population and structure
+    (which officials, from which distribution, in which order), so that the replicates
+    of a sweep point only draw: the same numbers, from the same generator, as
+    :func:`draw_traits` has always drawn them.
+
+    The draws are done in order, each of its full size (so the generator advances as
+    it always has), but:
+
+    - a constant draws nothing: the constants are set once, in a template array;
+    - a value that a later entry overwrites (a tribe's trait over a role's) is not
+      written at all: each draw writes only the officials it decides (its "kept" ones);
+    - consecutive uniform draws are one ``rng.random`` block, scaled (NumPy's
+      ``uniform(low, high, n)`` is ``low + (high - low) * random(n)``, bit for bit), and
+      consecutive normal draws one ``rng.standard_normal`` block (``normal(mean, sd, n)``
+      is ``mean + sd * standard_normal(n)``); ``tests/test_model.py`` checks both.
+    """
+
+    def __init__(self, population: Population, structure: Structure) -> None:
+        tribes, roles, named = population.tribes, population.roles, population.named
+        n_unnamed = sum(role.count for role in roles.values())
+        self.size = structure.size
+        self.traits: list[tuple[str, np.ndarray, list[tuple]]] = []
+        for trait in TRAITS:
+            steps: list[tuple[np.ndarray, Any]] = []
+            start = 0
+            for role_name, role in roles.items():
+                idx = np.arange(start, start + role.count)
+                start += role.count
+                steps.append((idx, population.role_distribution(trait.name, role_name)))
+                for t, tribe in enumerate(tribes.values()):
+                    if trait.name in tribe.traits:
+                        steps.append((idx[structure.tribe[idx] == t], tribe.traits[trait.name]))
+            for j, (name, entry) in enumerate(named.items()):
+                spec = population.distribution(trait.name, entry.role, entry.tribe, name)
+                steps.append((np.array([n_unnamed + j]), spec))
+            dtype = np.int64 if trait.integer else np.float64
+            self.traits.append((trait.name, *self._program(steps, dtype)))
+
+    def _program(self, steps: list[tuple[np.ndarray, Any]], dtype: Any) -> tuple:
+        """The template (constants set) and the draws, grouped into blocks."""
+        owner = np.full(self.size, -1)
+        for k, (idx, _) in enumerate(steps):
+            owner[idx] = k  # the last entry that writes an official decides his value
+        template = np.zeros(self.size, dtype=dtype)
+        program: list[tuple] = []
+        for k, (idx, spec) in enumerate(steps):
+            keep = owner[idx] == k
+            at = idx[keep]
+            whole = bool(keep.all())
+            if isinstance(spec, Constant):
+                template[at] = spec.value
+                continue
+            family = "uniform" if isinstance(spec, Uniform) else None
+            family = "normal" if isinstance(spec, Normal) else family
+            part = (len(idx), at, None if whole else keep, spec)
+            if family and program and program[-1][0] == family:
+                _, total, parts = program[-1]
+                program[-1] = (family, total + len(idx), [*parts, part])
+            else:
+                program.append((family or "draw", len(idx), [part]))
+        return template, program
+
+    def draw(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """One replicate's traits, drawn from ``rng`` (its parameter generator)."""
+        out: dict[str, np.ndarray] = {}
+        for name, template, program in self.traits:
+            values = template.copy()
+            for family, total, parts in program:
+                if family == "uniform":
+                    block = rng.random(total)
+                elif family == "normal":
+                    block = rng.standard_normal(total)
+                k = 0
+                for n, at, keep, spec in parts:
+                    if family == "uniform":
+                        drawn = spec.low + (spec.high - spec.low) * block[k : k + n]
+                    elif family == "normal":
+                        drawn = np.clip(spec.mean + spec.sd * block[k : k + n], spec.low, spec.high)
+                    else:
+                        drawn = spec.draw(n, rng)
+                    k += n
+                    values[at] = drawn if keep is None else drawn[keep]
+            out[name] = values
+        return out
