@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 XDIST  ?= -n 2 --dist loadfile
 
-.PHONY: run test test-slow bench figures app gif test-browser lint format venv venv-ray test-ray clean
+.PHONY: run test test-slow bench figures app app-loadcheck gif test-browser lint format venv venv-ray test-ray clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -71,11 +71,20 @@ figures: $(STAMP)
 APP_PORT ?= 8765
 SCENARIO ?= syria_2012
 
-## app: the classroom app on http://localhost:$(APP_PORT) (Ctrl-C stops it)
+APP_HOST ?= localhost
+
+## app: the classroom app on http://localhost:$(APP_PORT) (Ctrl-C stops it); for a class
+## game over the room's network: make app APP_HOST=0.0.0.0 (students open http://<this-ip>:8765)
+# a closed tab's session (its model) is freed 2 minutes later (Solara keeps it 24 h by default)
 app: $(STAMP)
 	@echo "The classroom app: open http://localhost:$(APP_PORT) in a browser (Ctrl-C to stop)"
-	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False PYTHONWARNINGS=ignore \
-		$(BIN)/solara run sim/app/page.py --host localhost --port $(APP_PORT) --no-open
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False PYTHONWARNINGS=ignore SOLARA_KERNEL_CULL_TIMEOUT=2m \
+		$(BIN)/solara run sim/app/page.py --host $(APP_HOST) --port $(APP_PORT) --no-open
+
+## app-loadcheck: is the app server bounded? concurrent loads, Play, a closed tab, Ctrl-C
+app-loadcheck: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[browser]"
+	$(BIN)/python -m sim.app.loadcheck --pages 30
 
 ## gif: a run of SCENARIO as an animated GIF for slides (figures/<scenario>.gif)
 gif: $(STAMP)

@@ -174,7 +174,11 @@ def cascade_figure(
     )
     h1, l1 = bottom.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
-    bottom.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8)
+    # below the chart, so the survival line (near 1 at the start) never strikes through it
+    bottom.legend(
+        h1 + h2, l1 + l2, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=2, fontsize=8,
+        frameon=False,
+    )  # fmt: skip
     if event_texts:
         fig.text(
             0.01,
