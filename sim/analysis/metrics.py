@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from sim.analysis.summary import steepest_rise
+from sim.analysis.summary import RUN_COLUMNS, steepest_rise
 
 RUN_KEYS = ["point", "replicate"]
 #: columns of the sweep tables that are not swept parameters
@@ -35,14 +35,7 @@ NOT_PARAMETERS = {
     "sample.block",
     "cascade",
     "crossing_step",
-    "final_share",
-    "steepest_rise_step",
-    "steepest_rise",
-    "peak_preparing",
-    "peak_preparing_step",
-    "final_arrested",
-    "final_survival",
-    "collapse_step",
+    *RUN_COLUMNS,
     "share_defected",
     "n_preparing",
     "n_arrested",

@@ -37,13 +37,19 @@ def _date(value: Any) -> dt.date:
     return parse_date("", value)
 
 
+#: The sampler's defaults, declared once (:class:`sim.calibrate.abc.Settings`).
+_SAMPLER = {f.name: f.default for f in dataclasses.fields(Settings)}
+
+
 class ABCConfig(_Section):
-    particles: int = 300
-    generations: int = 8
-    quantile: float = 0.5
-    min_acceptance: float = 0.01
-    seed: int = 0
-    chunk: int = 64
+    """The sampler's settings in a calibration file (defaults: ``Settings``)."""
+
+    particles: int = _SAMPLER["particles"]
+    generations: int = _SAMPLER["generations"]
+    quantile: float = _SAMPLER["quantile"]
+    min_acceptance: float = _SAMPLER["min_acceptance"]
+    seed: int = _SAMPLER["seed"]
+    chunk: int = _SAMPLER["chunk"]
 
 
 class PredictiveConfig(_Section):
