@@ -20,7 +20,7 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m sim
 
-## test: lint, then the default test suite (a minute or so on 2 cores)
+## test: lint, then the default test suite (4-5 minutes on 2 cores)
 test: lint
 	$(BIN)/python -m pytest $(XDIST)
 
