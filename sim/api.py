@@ -74,8 +74,8 @@ def config(
 ) -> dict[str, Any]:
     """The resolved config of a scenario with overrides (what ``config.yaml`` records),
     checked: ConfigError names the first bad key."""
+    from sim.config.explain import compose_checked
     from sim.config.schema import validate
-    from sim.run.cli import compose_checked
 
     items = _override_list(scenario, overrides)
     if seed is not None:

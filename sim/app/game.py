@@ -32,6 +32,7 @@ import numpy as np
 import solara
 
 from sim.app.classroom import SCENARIOS, ClassroomModel, SettingsError, check_scenario
+from sim.app.connection import page_connected
 from sim.core import rule
 from sim.core.state import State
 
@@ -382,8 +383,6 @@ def close_game(game: Game) -> None:
 # --- the tab ---------------------------------------------------------------------------------
 def _poll(game: Game | None, token: str | None, bump, cancel: threading.Event) -> None:
     """Follow the game from this page: redraw when it changes; say we are still here."""
-    from sim.app.page import page_connected
-
     seen = None
     while game is not None and not cancel.is_set() and page_connected():
         if token:

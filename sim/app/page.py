@@ -42,6 +42,7 @@ from sim.app.classroom import (
     check_seed,
     parse_settings,
 )
+from sim.app.connection import page_connected
 from sim.app.keys import KeyboardShortcuts, action_of
 from sim.app.pictures import CurvesPicture, NetworkPicture, side_by_side
 
@@ -56,20 +57,6 @@ CSS = """
 .v-slider__thumb-label {font-size: 0.9rem;}
 .v-label, .v-select__selection, .v-btn {font-size: 1rem !important;}
 """
-
-
-def page_connected() -> bool:
-    """Whether a browser still shows this session (False once its tab is closed)."""
-    try:
-        from solara.server import kernel_context
-
-        context = kernel_context.get_current_context()
-    except Exception:  # the test renderer has no server context: always connected
-        return True
-    statuses = list(getattr(context, "page_status", {}).values())
-    if not statuses:
-        return True
-    return any(s == kernel_context.PageStatus.CONNECTED for s in statuses)
 
 
 #: the step-0 pictures by address (bounded): a class opening one address draws them once

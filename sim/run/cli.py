@@ -16,11 +16,12 @@ import logging
 import math
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sim.config.compose import CONFIG_DIR, CONFIG_NAME, config_groups, register_declared_defaults
+from sim.config.explain import USER_GROUPS, Flags, compose_checked, error_line, explain
 from sim.errors import ConfigError, one_of
 
 EXIT_BAD_INPUT = 2
@@ -70,38 +71,10 @@ _LONG = {
     "-cd": "--config-dir",
     "-i": "--info",
 }
-_USER_GROUPS = ("scenario", "sweep")
 
 log = logging.getLogger("sim")
 #: runs checked by :func:`precheck`, by their composed config: the task reuses them
 _checked: dict[str, Any] = {}
-
-
-@dataclass
-class Flags:
-    """Hydra's flags of a command line, checked, with folders made absolute."""
-
-    argv: list[str] = field(default_factory=list)  # as Hydra is given them
-    names: set[str] = field(default_factory=set)  # long names given
-    config_path: Path = CONFIG_DIR  # the primary config folder
-    config_dirs: list[Path] = field(default_factory=list)  # extra folders (--config-dir)
-    config_name: str = CONFIG_NAME
-
-    @property
-    def multirun(self) -> bool:
-        return "--multirun" in self.names
-
-    @property
-    def search(self) -> list[str]:
-        """The override that adds the extra folders to Hydra's search path (or none)."""
-        if not self.config_dirs:
-            return []
-        return [f"hydra.searchpath=[{','.join(f'file://{d}' for d in self.config_dirs)}]"]
-
-    @property
-    def folders(self) -> list[Path]:
-        """Every config folder, the primary first (where scenarios are looked for)."""
-        return [self.config_path, *self.config_dirs]
 
 
 def _fingerprint(container: dict) -> str:
@@ -265,7 +238,7 @@ def precheck(argv: Sequence[str]) -> list[Any]:
     parsed = [o for o in parsed if not o.get_key_element().lstrip("+~").startswith("hydra")]
     for o in parsed:  # scenario=<name>: a name of the config folders, never a path
         group = o.get_key_element().lstrip("+~")
-        if group in _USER_GROUPS and not o.is_delete():
+        if group in USER_GROUPS and not o.is_delete():
             values = list(o.sweep_string_iterator()) if o.is_sweep_override() else [o.value()]
             for value in values:
                 if value is not None:
@@ -286,7 +259,7 @@ def precheck(argv: Sequence[str]) -> list[Any]:
     try:
         allowed_code = _project_hydra_code(tuple(hydra_groups))
     except Exception as e:
-        reason = _reason(e)
+        reason = error_line(e)
         key, _, value = (hydra_groups or ["config="])[0].partition("=")
         raise ConfigError(key, value, "an option of Hydra's config group", reason) from None
     checked = []
@@ -300,7 +273,7 @@ def precheck(argv: Sequence[str]) -> list[Any]:
                     return_hydra_config=hydra,
                 )
             except Exception as e:
-                raise _explain(e, overrides, flags, compose) from None
+                raise explain(e, overrides, flags, compose) from None
 
         full = composed([*fixed, *hydra_overrides], hydra=True)
         for key, value in sorted(_code_keys(OmegaConf.to_container(full.hydra), "hydra")):
@@ -368,133 +341,6 @@ def _sweep_size(o: Any) -> int:
         return len(list(itertools.islice(o.sweep_string_iterator(), MAX_POINTS + 1)))
     except Exception:
         raise ConfigError(o.get_key_element(), o.input_line, "a list of values a,b,c") from None
-
-
-def _reason(error: BaseException) -> str:
-    """The first line of an error and of its cause: one line."""
-    text = (str(error).splitlines() or [type(error).__name__])[0]
-    cause = error if getattr(error, "problem", None) else error.__cause__
-    while cause is not None and cause.__cause__ is not None and not hasattr(cause, "problem"):
-        cause = cause.__cause__
-    if getattr(cause, "problem", None):  # a YAML error: what is wrong and where
-        mark = getattr(cause, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        text += f" ({cause.problem}{where})"
-    elif cause is not None and str(cause):
-        text += f" ({str(cause).splitlines()[0]})"
-    return text
-
-
-def _explain(
-    error: Exception, overrides: list[str], flags: Flags | None = None, compose: Any = None
-) -> ConfigError:
-    """Turn a Hydra composition error into a ConfigError naming the override at fault
-    (called inside an initialized Hydra context)."""
-    from sim.config.compose import group_options
-
-    if compose is None:
-        from hydra import compose
-    flags = Flags() if flags is None else flags
-
-    reason = _reason(error)
-    search = [f"hydra.searchpath=[{','.join(f'file://{d}' for d in flags.config_dirs)}]"]
-    search = search if flags.config_dirs else []
-    groups = {g: group_options(g, flags.folders) for g in _USER_GROUPS}
-    chosen = [
-        o for o in overrides if o.split("=", 1)[0].lstrip("+~") in groups or o.startswith("hydra/")
-    ]
-
-    def attempt(extra: list[str]):
-        return compose(flags.config_name, overrides=[*search, *extra])
-
-    try:
-        base = attempt(chosen)  # the scenario the user chose: its keys name the error
-    except Exception as e:
-        for text in chosen:
-            try:
-                attempt([text])
-            except Exception as e2:
-                key, _, value = text.partition("=")
-                why = _reason(e2)
-                return ConfigError(key.lstrip("+~"), value, "a composable config", why)
-        return ConfigError(
-            "config",
-            str(flags.config_path / f"{flags.config_name}.yaml"),
-            "a composable config",
-            _reason(e),
-        )
-    for text in overrides:
-        if text in chosen:
-            continue
-        key, _, value = text.partition("=")
-        name = key.lstrip("+~")
-        try:
-            attempt([*chosen, text])
-        except Exception as e:
-            if name.startswith("hydra"):
-                return ConfigError(name, value, "a valid Hydra setting", _reason(e))
-            # the first part of the key that does not exist, with the keys that do
-            node, path, missing = base, [], None
-            for part in name.split("."):
-                if not hasattr(node, "keys") or part not in node:
-                    missing = part
-                    break
-                node, path = node[part], [*path, part]
-            if missing is None:
-                return ConfigError(name, value, "a value of the key's type", reason)
-            parent = ".".join(path)
-            where = f"under '{parent}'" if parent else "at the top level"
-            keys = [str(k) for k in node] if hasattr(node, "keys") else []
-            if not keys:
-                return ConfigError(name, value, "an existing key", f"'{parent}' has no keys")
-            hint = f" (or +{name}=... to add a key)" if key[:1] != "+" and parent else ""
-            return ConfigError(
-                name, value, one_of(keys, missing, f"a key {where}:") + hint, "unknown key"
-            )
-    return ConfigError("config", " ".join(overrides), "a composable config", reason)
-
-
-def compose_checked(overrides: Sequence[str], hydra_config: bool = False) -> Any:
-    """The resolved config of ``python -m sim <overrides>`` (a dict; with
-    ``hydra_config``, the OmegaConf node with Hydra's settings); a composition error
-    becomes a ConfigError naming the override at fault."""
-    from hydra import compose, initialize_config_dir
-    from omegaconf import OmegaConf
-
-    register_declared_defaults()
-    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="sim"):
-        try:
-            cfg = compose(CONFIG_NAME, overrides=list(overrides), return_hydra_config=hydra_config)
-            return cfg if hydra_config else OmegaConf.to_container(cfg, resolve=True)
-        except ConfigError:
-            raise
-        except Exception as e:
-            raise _explain(e, list(overrides)) from None
-
-
-def sweep_plan(
-    overrides: Sequence[str], sweeper_params: dict[str, Any] | None
-) -> tuple[list[str], list[str]]:
-    """A multirun's fixed overrides and its swept keys (command line first, then the
-    named sweep's parameters that the command line does not set)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parser = OverridesParser.create()
-    fixed, keys = [], []
-    for text in overrides:
-        o = parser.parse_overrides([text])[0]
-        key = o.get_key_element().lstrip("+~")
-        if key.startswith("hydra"):
-            continue
-        if o.is_sweep_override():
-            keys.append(key)
-        else:
-            fixed.append(o.input_line)
-    set_here = {o.split("=", 1)[0].lstrip("+~") for o in fixed}
-    for key in sweeper_params or {}:
-        if key not in keys and key not in set_here:
-            keys.append(key)
-    return fixed, keys
 
 
 @dataclass

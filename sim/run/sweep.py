@@ -392,6 +392,31 @@ except ImportError:  # pragma: no cover
 
 #: the lock of the folder a Hydra multirun writes, held by the parent process (module
 #: state, not the callback's: a cluster launcher pickles the callbacks)
+def sweep_plan(
+    overrides: Sequence[str], sweeper_params: dict[str, Any] | None
+) -> tuple[list[str], list[str]]:
+    """A multirun's fixed overrides and its swept keys (command line first, then the
+    named sweep's parameters that the command line does not set)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    fixed, keys = [], []
+    for text in overrides:
+        o = parser.parse_overrides([text])[0]
+        key = o.get_key_element().lstrip("+~")
+        if key.startswith("hydra"):
+            continue
+        if o.is_sweep_override():
+            keys.append(key)
+        else:
+            fixed.append(o.input_line)
+    set_here = {o.split("=", 1)[0].lstrip("+~") for o in fixed}
+    for key in sweeper_params or {}:
+        if key not in keys and key not in set_here:
+            keys.append(key)
+    return fixed, keys
+
+
 _HELD = contextlib.ExitStack()
 
 
@@ -401,8 +426,6 @@ class SweepCallback(Callback):
 
     def on_multirun_start(self, config, **kwargs) -> None:
         from omegaconf import OmegaConf
-
-        from sim.run.cli import sweep_plan
 
         container = OmegaConf.to_container(config, resolve=False)
         overrides = list(config.hydra.overrides.task)
