@@ -13,15 +13,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from sim.app.loadcheck import free_port, start_server, wait_ready
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -39,40 +36,13 @@ FLAGS = [
 SHOTS = ROOT / "outputs" / "browser"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, **env_extra: str) -> subprocess.Popen:
-    env = os.environ | {"PYTHONWARNINGS": "ignore", "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "solara", "run", "sim/app/page.py", "--host", "localhost",
-         "--port", str(port), "--no-open"],
-        cwd=ROOT, env=env | env_extra, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-
-
-def wait_for(url: str, seconds: float = 90) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(url, timeout=2).status == 200:
-                return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"the app did not start within {seconds} s")
-
-
 @pytest.fixture(scope="module")
 def app_url():
     port = free_port()
-    server = start_server(port)
+    server = start_server(port, host="localhost")
     url = f"http://localhost:{port}/"
     try:
-        wait_for(url)
+        wait_ready(url)
         yield url
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -316,10 +286,10 @@ def test_the_server_stays_bounded(browser):
     from sim.app.loadcheck import concurrent_loads, cpu_seconds
 
     port = free_port()
-    server = start_server(port)
+    server = start_server(port, host="localhost")
     url = f"http://localhost:{port}/"
     try:
-        wait_for(url)
+        wait_ready(url)
         page = open_page(browser, url + "?scenario=syria_1000")
         page.get_by_role("button", name="Play", exact=True).click()
         expect(page.locator(".status-line")).to_contain_text("week 3 ", timeout=60_000)

@@ -41,16 +41,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int) -> subprocess.Popen:
-    env = os.environ | {
-        "PYTHONWARNINGS": "ignore",
-        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
-        "SOLARA_KERNEL_CULL_TIMEOUT": "2m",  # as `make app`
-    }
+def start_server(port: int, host: str = "127.0.0.1", **env_extra: str) -> subprocess.Popen:
+    """The app on ``host:port`` in its own process group (the browser tests use it too)."""
+    env = os.environ | {"PYTHONWARNINGS": "ignore", "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     return subprocess.Popen(
-        [sys.executable, "-m", "solara", "run", "sim/app/page.py", "--host", "127.0.0.1",
+        [sys.executable, "-m", "solara", "run", "sim/app/page.py", "--host", host,
          "--port", str(port), "--no-open"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=env | env_extra, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,
     )  # fmt: skip
 
@@ -154,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    server = start_server(port)
+    server = start_server(port, SOLARA_KERNEL_CULL_TIMEOUT="2m")  # as `make app`
     ok = True
     try:
         wait_ready(url)
