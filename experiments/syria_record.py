@@ -28,11 +28,10 @@ from common import FIGURES, ROOT, save
 
 from sim.analysis.summary import collapse_step
 from sim.calibrate import calibration as cal_mod
-from sim.calibrate.__main__ import MIX
 from sim.config.compose import compose_config
-from sim.config.schema import validate
+from sim.config.schema import Run, validate
 from sim.core.state import DEFECTED
-from sim.engine.batch import run_batch
+from sim.engine.batch import BatchResult, run_batch
 from sim.files import atomic_write
 from sim.run.sweep import replicate_seeds
 
@@ -104,7 +103,7 @@ def predictive_figure():
     save(fig, "syria_record", pd.DataFrame(rows))
     table = pd.DataFrame(cal_mod.held_out_table(pred, cal.predictive.level))
     print(table[["id", "use", "observed", "predicted_median", "band_low", "band_high", "inside"]])
-    mix = pd.DataFrame(cal_mod.role_mix(pred, MIX, cal.predictive.level))
+    mix = pd.DataFrame(cal_mod.role_mix(pred, cal_mod.MIX, cal.predictive.level))
     atomic_write(FIGURES / "syria_role_mix.csv", lambda f: mix.to_csv(f, index=False))
     print(mix)
     return table
@@ -119,7 +118,7 @@ COUNTER_MOVES = (
 )
 
 
-def outcomes(scenario: str, *overrides: str) -> tuple[pd.DataFrame, object]:
+def outcomes(scenario: str, *overrides: str) -> tuple[Run, BatchResult]:
     run = validate(compose_config(f"scenario={scenario}", *overrides))
     batch = run_batch(run, replicate_seeds(0, REPLICATES), details=True)
     return run, batch

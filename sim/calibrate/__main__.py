@@ -23,16 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.calibrate.calibration import MIX
 from sim.errors import ConfigError
 from sim.files import atomic_write
 
 DEFAULT = "configs/calibration/syria_2012.yaml"
-MIX = (
-    "trk_military_65_2013_04_11",
-    "trk_diplomats_13_2013_04_11",
-    "trk_cabinet_3_2013_04_11",
-    "trk_parliament_4_2013_04_11",
-)
 
 
 def write_rows(path: Path, rows: list[dict]) -> None:

@@ -352,6 +352,15 @@ def held_out_table(pred: dict, level: float = 0.9) -> list[dict]:
     return rows
 
 
+#: the held-out April 2013 role mix: the tracker's four classes on 11 April 2013
+MIX = (
+    "trk_military_65_2013_04_11",
+    "trk_diplomats_13_2013_04_11",
+    "trk_cabinet_3_2013_04_11",
+    "trk_parliament_4_2013_04_11",
+)
+
+
 def role_mix(pred: dict, ids: Sequence[str], level: float = 0.9) -> list[dict]:
     """The shares of a total's parts (the tracker's April 2013 mix): observed against the
     predictive band of each share."""
